@@ -1,0 +1,30 @@
+// Bundles the client, the language server and the CLI with esbuild. The server and the CLI carry a
+// shebang so that the `bin` entries work after `npm install -g`.
+import { build } from "esbuild";
+import { chmodSync, readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const watch = process.argv.includes("--watch");
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: true,
+  minify: !watch,
+  keepNames: true,
+  logLevel: "warning",
+  define: { PINSIGHT_VERSION: JSON.stringify(pkg.version) },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ["client/src/extension.ts"], outfile: "dist/client.js", external: ["vscode"] }),
+  build({
+    ...common,
+    entryPoints: ["server/src/main.ts"],
+    outfile: "dist/server.js",
+    banner: { js: "#!/usr/bin/env node" },
+  }),
+  build({ ...common, entryPoints: ["server/src/cli.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } }),
+]);
+for (const file of ["dist/server.js", "dist/cli.js"]) chmodSync(file, 0o755);
