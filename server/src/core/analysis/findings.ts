@@ -1,0 +1,81 @@
+import type { Span } from "../span";
+
+/**
+ * Findings are what the analysis reports about a file: plain data that the server turns into LSP
+ * diagnostics (in `convert.ts`) and the CLI prints. Codes are stable: users configure severities by
+ * them (`pinsight.diagnostics.<code>`), and the CLI's JSON output exposes them.
+ */
+export const findingCodes = [
+  "syntax",
+  "unpinned",
+  "range",
+  "include-missing",
+  "include-cycle",
+  "duplicate",
+  "hash-missing",
+  "orphan-hash",
+  "encoding",
+] as const;
+
+export type FindingCode = (typeof findingCodes)[number];
+
+export type Severity = "error" | "warning" | "information" | "hint";
+export type SeveritySetting = Severity | "off";
+
+export const defaultSeverities: Readonly<Record<FindingCode, Severity>> = {
+  syntax: "error",
+  unpinned: "warning",
+  range: "warning",
+  "include-missing": "error",
+  "include-cycle": "error",
+  duplicate: "warning",
+  "hash-missing": "error",
+  "orphan-hash": "warning",
+  encoding: "warning",
+};
+
+/**
+ * What a quick fix needs to pin one requirement, carried in the diagnostic's `data` so that the
+ * code-action handler needs no server state. The requirement is found again in the current parse by
+ * its start offset and name, so a stale fix never edits the wrong line.
+ */
+export interface PinFixData {
+  readonly kind: "pin";
+  readonly package: string;
+  readonly version: string;
+  /** Where the version came from, shown in the fix title ("installed"). */
+  readonly source: "installed";
+  readonly entryStart: number;
+}
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  /** The normalised package name the finding is about, if any. */
+  readonly package: string | null;
+  /** Present when a quick fix can pin this requirement. */
+  readonly fix?: PinFixData;
+}
+
+export function isFindingCode(value: string): value is FindingCode {
+  return (findingCodes as readonly string[]).includes(value);
+}
+
+/**
+ * Applies per-code severity settings. A code set to "off" is dropped; unknown or missing settings
+ * keep the default severity.
+ */
+export function applySeverities(
+  findings: readonly Finding[],
+  settings: Readonly<Partial<Record<FindingCode, SeveritySetting>>>,
+): Finding[] {
+  const result: Finding[] = [];
+  for (const finding of findings) {
+    const setting = settings[finding.code];
+    if (setting === "off") continue;
+    result.push(setting === undefined || setting === finding.severity ? finding : { ...finding, severity: setting });
+  }
+  return result;
+}

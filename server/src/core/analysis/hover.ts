@@ -1,0 +1,127 @@
+import { describeMarker, parseMarker } from "../parsing/markers";
+import type { FileEntry, ParsedRequirementsFile, RequirementEntry } from "../parsing/requirementsModel";
+import type { Span } from "../span";
+import type { InstalledVersions } from "./analyze";
+import { describeSpecifier } from "./describe";
+import { escapeMarkdown, inlineCode } from "./markdown";
+import { satisfies } from "./pins";
+
+export interface HoverContent {
+  readonly markdown: string;
+  readonly span: Span;
+}
+
+export interface HoverContext {
+  readonly installed?: InstalledVersions;
+  /** Lines that include this file, e.g. "-r requirements.txt (line 3)". */
+  readonly includedBy?: readonly string[];
+  /** Whether this file is reached through a `-c` include, which makes every line a constraint. */
+  readonly constraint?: boolean;
+}
+
+/** The hover for the entry under `offset`, or null when the offset is on no entry. */
+export function hoverAt(file: ParsedRequirementsFile, offset: number, context: HoverContext = {}): HoverContent | null {
+  const entry = entryAt(file, offset);
+  if (entry === undefined) return null;
+  switch (entry.kind) {
+    case "requirement":
+      return { markdown: requirementHover(entry, context), span: entry.span };
+    case "include":
+      return {
+        markdown: `${entry.constraint ? "Constraints" : "Requirements"} file ${inlineCode(entry.target.value)}: ${
+          entry.constraint
+            ? "its lines limit which versions may be installed, without installing anything themselves."
+            : "its requirements are installed too."
+        } The path is relative to this file's folder.`,
+        span: entry.span,
+      };
+    case "option":
+      return { markdown: optionHover(entry.option, entry.values.map((v) => v.value)), span: entry.span };
+  }
+}
+
+/** The entry whose span contains `offset` (the end counts, so a cursor just after a name still hovers it). */
+export function entryAt(file: ParsedRequirementsFile, offset: number): FileEntry | undefined {
+  let low = 0;
+  let high = file.entries.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const entry = file.entries[mid];
+    if (entry === undefined) break;
+    if (offset < entry.span.start) high = mid - 1;
+    else if (offset > entry.span.end) low = mid + 1;
+    else return entry;
+  }
+  return undefined;
+}
+
+function requirementHover(entry: RequirementEntry, context: HoverContext): string {
+  const lines: string[] = [];
+  const title = entry.name !== undefined ? `**${escapeMarkdown(entry.name.value)}**` : "**Unnamed direct reference**";
+  const normalized =
+    entry.normalizedName !== undefined && entry.normalizedName !== entry.name?.value
+      ? ` (normalised: ${inlineCode(entry.normalizedName)})`
+      : "";
+  lines.push(`${title}${normalized}${entry.editable ? " — editable install" : ""}`);
+  lines.push("");
+  if (entry.extras.length > 0) lines.push(`- Extras: ${entry.extras.map((e) => inlineCode(e.value)).join(", ")}`);
+  if (entry.form === "pep508") {
+    lines.push(`- Version: ${escapeMarkdown(describeSpecifier(entry.specifier?.value))}`);
+  } else if (entry.url !== undefined) {
+    lines.push(`- Installed from ${entry.form === "path" ? "the local path" : "the URL"} ${inlineCode(redact(entry.url.value))}`);
+  }
+  if (entry.marker !== undefined) {
+    const parsed = parseMarker(entry.marker.value);
+    lines.push(
+      parsed.ok
+        ? `- Applies ${escapeMarkdown(describeMarker(parsed.marker))} (${inlineCode(entry.marker.value.trim())})`
+        : `- Marker ${inlineCode(entry.marker.value.trim())} is invalid`,
+    );
+  }
+  if (entry.hashes.length > 0) lines.push(`- ${entry.hashes.length} hash${entry.hashes.length === 1 ? "" : "es"} allowed`);
+  if (context.constraint === true) lines.push("- A constraint: limits the version without requesting an install");
+  const installed = entry.normalizedName !== undefined ? context.installed?.versions.get(entry.normalizedName) : undefined;
+  if (installed !== undefined) {
+    const fits = entry.form !== "pep508" || satisfies(installed, entry.specifier?.value);
+    lines.push(
+      `- Installed in ${escapeMarkdown(context.installed?.label ?? "the environment")}: ${inlineCode(installed)}${fits ? "" : " — outside this specifier"}`,
+    );
+  } else if (context.installed !== undefined && entry.normalizedName !== undefined) {
+    lines.push(`- Not installed in ${escapeMarkdown(context.installed.label)}`);
+  }
+  if (context.includedBy !== undefined && context.includedBy.length > 0) {
+    lines.push(`- Included by ${context.includedBy.map((by) => escapeMarkdown(by)).join("; ")}`);
+  }
+  return lines.join("\n");
+}
+
+const optionHelp: Readonly<Record<string, string>> = {
+  "index-url": "Replaces the package index for the whole install.",
+  "extra-index-url": "Adds a package index; pip merges versions from all indexes.",
+  "no-index": "Ignores package indexes; only --find-links locations are used.",
+  "find-links": "Looks for archives in this directory or on this page.",
+  pre: "Allows pre-releases and development releases for every package.",
+  "require-hashes": "Switches on hash-checking mode: every requirement needs == and --hash.",
+  "no-require-hashes": "Switches hash-checking mode off (pip 26.2+).",
+  "trusted-host": "Trusts this host even without valid HTTPS.",
+  "prefer-binary": "Prefers older wheels over newer source distributions.",
+  "no-binary": "Refuses wheels for these packages (builds from source).",
+  "only-binary": "Refuses source distributions for these packages.",
+  "use-feature": "Enables an experimental pip feature.",
+  "all-releases": "Allows pre-releases for these packages (pip 26+).",
+  "only-final": "Allows only final releases for these packages (pip 26+).",
+};
+
+function optionHover(option: string, values: readonly string[]): string {
+  const help = optionHelp[option] ?? "A pip option.";
+  const shown = values.length > 0 ? ` ${values.map((v) => inlineCode(redact(v))).join(" ")}` : "";
+  return `${inlineCode(`--${option}`)}${shown}: ${help}`;
+}
+
+/** Hides the password of `scheme://user:password@host` URLs: credentials never reach a hover. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i, (_m, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(":");
+    return colon >= 0 ? `${scheme}${userinfo.slice(0, colon)}:****@` : `${scheme}****@`;
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * Escapes text for Markdown hovers. Text from files and (later) from package indexes is untrusted:
+ * without escaping, a crafted name or summary could inject links, images or HTML into the hover.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~"']/g, (c) => `\\${c}`).replace(/\r?\n|\r/g, " ");
+}
+
+/** Inline code that cannot be broken out of: backticks inside become a longer fence. */
+export function inlineCode(text: string): string {
+  const clean = text.replace(/\r?\n|\r/g, " ");
+  let fence = "`";
+  while (clean.includes(fence)) fence += "`";
+  const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
+  return `${fence}${pad}${clean}${pad}${fence}`;
+}

@@ -1,0 +1,211 @@
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { analyzeFile, type InstalledVersions } from "./core/analysis/analyze";
+import { applySeverities, type Finding } from "./core/analysis/findings";
+import { parseRequirementsTree } from "./core/parsing/requirementsFile";
+import type { ParsedRequirementsFile, RequirementsTree } from "./core/parsing/requirementsModel";
+import { LineIndex } from "./core/text/lineIndex";
+import { createIncludeReader } from "./node/includeReader";
+import { findPythonEnvironment, readInstalledDistributions } from "./node/venv";
+import type { Settings } from "./settings";
+
+/** An analysed document: its parse, the tree it roots, and its findings with settings applied. */
+export interface DocumentAnalysis {
+  readonly uri: string;
+  readonly version: number;
+  readonly file: string;
+  readonly parsed: ParsedRequirementsFile;
+  readonly tree: RequirementsTree;
+  readonly lines: LineIndex;
+  readonly findings: readonly Finding[];
+  readonly installed: InstalledVersions | undefined;
+}
+
+interface EnvironmentState {
+  readonly key: string;
+  installed: InstalledVersions | undefined;
+  loadedAt: number;
+  loading: Promise<void> | undefined;
+}
+
+/** How long installed versions are trusted before the environment is read again in the background. */
+const environmentTtlMs = 10_000;
+
+/**
+ * The server's project knowledge: open documents' analyses (cached by uri, version and a generation
+ * that changes whenever anything they depend on may have changed) and each folder's installed
+ * packages. It contains no LSP types; handlers ask it for analyses and convert the results.
+ */
+export class ProjectState {
+  private readonly analyses = new Map<string, { generation: number; analysis: DocumentAnalysis }>();
+  private readonly environments = new Map<string, EnvironmentState>();
+  private generation = 0;
+
+  constructor(
+    private readonly host: {
+      readonly documentText: (uri: string) => { text: string; version: number } | undefined;
+      /** The text of an open document by file identity (see `uriToFile`), for includes. */
+      readonly openFileText: (file: string) => string | undefined;
+      readonly workspaceFolders: () => readonly string[];
+      readonly environmentVariables: Readonly<Record<string, string | undefined>>;
+      /** Called when background work (such as reading the environment) changed what analyses would say. */
+      readonly onStale: () => void;
+      readonly log: (message: string) => void;
+    },
+  ) {}
+
+  /** Forgets every cached analysis, e.g. after a settings change or a file changed on disk. */
+  invalidate(): void {
+    this.generation++;
+  }
+
+  forget(uri: string): void {
+    this.analyses.delete(uri);
+  }
+
+  /** The analysis of an open document, computed at most once per document version and generation. */
+  analyze(uri: string, settings: Settings): DocumentAnalysis | undefined {
+    const document = this.host.documentText(uri);
+    if (document === undefined) return undefined;
+    const cached = this.analyses.get(uri);
+    if (cached !== undefined && cached.generation === this.generation && cached.analysis.version === document.version) {
+      return cached.analysis;
+    }
+    const file = uriToFile(uri);
+    const reader = createIncludeReader((candidate) => {
+      if (candidate === file) return document.text;
+      return this.host.openFileText(candidate);
+    });
+    const tree = parseRequirementsTree(file, reader, {
+      env: this.host.environmentVariables,
+      rootText: document.text,
+    });
+    const parsed = tree.files[file];
+    if (parsed === undefined) return undefined;
+    const installed = this.installedFor(file, settings);
+    const findings = applySeverities(analyzeFile(tree, file, installed ? { installed } : {}), settings.severities);
+    const analysis: DocumentAnalysis = {
+      uri,
+      version: document.version,
+      file,
+      parsed,
+      tree,
+      lines: new LineIndex(parsed.text),
+      findings,
+      installed,
+    };
+    this.analyses.set(uri, { generation: this.generation, analysis });
+    return analysis;
+  }
+
+  /** The lines of analysed trees that include `file`, for hovers ("Included by …"). */
+  includersOf(file: string): string[] {
+    const result = new Set<string>();
+    for (const { analysis } of this.analyses.values()) {
+      for (const requirement of analysis.tree.requirements) {
+        if (requirement.file === file && requirement.via.length > 0) {
+          result.add(`${requirement.via.join(" → ")}`);
+        }
+      }
+    }
+    return [...result];
+  }
+
+  /** Whether `file` is reached through a `-c` include in any analysed tree. */
+  isConstraintFile(file: string): boolean {
+    for (const { analysis } of this.analyses.values()) {
+      if (analysis.file === file) continue;
+      if (analysis.tree.requirements.some((r) => r.file === file && r.constraint)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Installed versions for the folder containing `file`. The first call starts reading the
+   * environment in the background and returns undefined; when reading finishes, `onStale` asks the
+   * client to pull diagnostics again. Later calls refresh the data when it is older than the TTL.
+   */
+  installedFor(file: string, settings: Settings): InstalledVersions | undefined {
+    const folder = this.folderOf(file);
+    const key = `${folder}\u0000${settings.pythonEnvironment}`;
+    let state = this.environments.get(key);
+    if (state === undefined) {
+      state = { key, installed: undefined, loadedAt: 0, loading: undefined };
+      this.environments.set(key, state);
+    }
+    if (state.loading === undefined && Date.now() - state.loadedAt > environmentTtlMs) {
+      state.loading = this.loadEnvironment(state, folder, settings.pythonEnvironment);
+    }
+    return state.installed;
+  }
+
+  /** Waits for environments being read (used by tests, the CLI and the first pull of a document). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.environments.values()].map((s) => s.loading));
+  }
+
+  private async loadEnvironment(state: EnvironmentState, folder: string, setting: string): Promise<void> {
+    try {
+      const environment = await findPythonEnvironment(folder, setting === "" ? undefined : setting);
+      let installed: InstalledVersions | undefined;
+      if (environment !== undefined) {
+        const distributions = await readInstalledDistributions(environment);
+        const versions = new Map<string, string>();
+        for (const [name, dist] of distributions) versions.set(name, dist.version);
+        const label = path.relative(folder, environment.path) || environment.path;
+        installed = { versions, label: label.startsWith("..") ? environment.path : label };
+      }
+      const changed = !sameInstalled(state.installed, installed);
+      state.installed = installed;
+      state.loadedAt = Date.now();
+      if (changed) {
+        this.host.log(
+          installed === undefined
+            ? `No virtual environment found for ${folder}.`
+            : `Read ${installed.versions.size} installed distributions from ${installed.label}.`,
+        );
+        this.invalidate();
+        this.host.onStale();
+      }
+    } catch (error) {
+      state.loadedAt = Date.now();
+      this.host.log(`Could not read the Python environment for ${folder}: ${String(error)}`);
+    } finally {
+      state.loading = undefined;
+    }
+  }
+
+  private folderOf(file: string): string {
+    let best: string | undefined;
+    for (const folder of this.host.workspaceFolders()) {
+      const relative = path.relative(folder, file);
+      if (!relative.startsWith("..") && !path.isAbsolute(relative) && (best === undefined || folder.length > best.length)) {
+        best = folder;
+      }
+    }
+    return best ?? path.dirname(file);
+  }
+}
+
+function sameInstalled(a: InstalledVersions | undefined, b: InstalledVersions | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.label !== b.label || a.versions.size !== b.versions.size) return false;
+  for (const [name, version] of a.versions) if (b.versions.get(name) !== version) return false;
+  return true;
+}
+
+/** The file-system identity of a document: its path for `file:` URIs, the URI itself otherwise. */
+export function uriToFile(uri: string): string {
+  if (uri.startsWith("file:")) {
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return uri;
+    }
+  }
+  return uri;
+}
+
+export function fileToUri(file: string): string {
+  return path.isAbsolute(file) ? pathToFileURL(file).toString() : file;
+}
