@@ -1,0 +1,155 @@
+/**
+ * `npm run bench`: parsing and analysis speed, compared with pip in the same run, and the server's
+ * idle memory. Writes `bench/results.json` and prints a table. `--quick` runs fewer iterations (for CI,
+ * where only a crash fails the run). Absolute times on shared machines are noisy; ratios measured in
+ * the same run are what we track.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { analyzeFile } from "../server/src/core/analysis/analyze";
+import { parseRequirementsTree } from "../server/src/core/parsing/requirementsFile";
+import { createIncludeReader } from "../server/src/node/includeReader";
+
+const quick = process.argv.includes("--quick");
+const root = path.resolve(__dirname, "..");
+
+function stats(samples: number[]): { p50: number; p95: number; min: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), min: sorted[0] ?? NaN };
+}
+
+function corpusFiles(): { dir: string; files: string[] } {
+  // The full shared corpus when it sits beside the clone; otherwise the curated copy in the fixtures.
+  const shared = path.resolve(root, "../shared/corpus/requirements");
+  const dir = fs.existsSync(shared) ? shared : path.join(root, "test/fixtures/corpus/requirements");
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(txt|in|pip)$/.test(entry.name)) files.push(full);
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return { dir, files: files.sort() };
+}
+
+function benchParse(files: string[], runs: number): { mbPerSec: number; bytes: number; p50Ms: number } {
+  const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+  const reader = createIncludeReader();
+  const once = (): void => {
+    for (const file of files) parseRequirementsTree(file, reader, { env: {} });
+  };
+  for (let i = 0; i < 3; i++) once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    once();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const { p50 } = stats(samples);
+  return { mbPerSec: bytes / 1e6 / (p50 / 1000), bytes, p50Ms: p50 };
+}
+
+function benchPip(files: string[], runs: number, bytes: number): { mbPerSec: number; p50Ms: number } | null {
+  const probe = spawnSync("python3", ["-c", "import pip"], { encoding: "utf8" });
+  if (probe.status !== 0) return null;
+  const result = spawnSync("python3", [path.join(root, "scripts/pipParseBench.py"), String(runs)], {
+    input: files.join("\n"),
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    process.stderr.write(`pip benchmark failed: ${result.stderr}\n`);
+    return null;
+  }
+  const { seconds } = JSON.parse(result.stdout) as { seconds: number[] };
+  const p50 = stats(seconds.map((s) => s * 1000)).p50;
+  return { mbPerSec: bytes / 1e6 / (p50 / 1000), p50Ms: p50 };
+}
+
+function benchLargeFile(runs: number): { p50Ms: number; p95Ms: number; lines: number } {
+  const file = path.join(root, "test/fixtures/bench/home-assistant/requirements_all.txt");
+  const reader = createIncludeReader();
+  const text = fs.readFileSync(file, "utf8");
+  const once = (): void => {
+    const tree = parseRequirementsTree(file, reader, { env: {}, rootText: text });
+    analyzeFile(tree, file);
+  };
+  for (let i = 0; i < 20; i++) once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    once();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const { p50, p95 } = stats(samples);
+  return { p50Ms: p50, p95Ms: p95, lines: text.split("\n").length };
+}
+
+async function serverIdleRss(): Promise<number | null> {
+  const server = path.join(root, "dist/server.js");
+  if (!fs.existsSync(server)) return null;
+  const child = spawn(process.execPath, [server, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { processId: process.pid, rootUri: null, capabilities: {} },
+  });
+  child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  let rssKb: number | null = null;
+  try {
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
+    const match = /VmRSS:\s+(\d+)/.exec(status);
+    rssKb = match ? Number(match[1]) : null;
+  } catch {
+    rssKb = null;
+  }
+  child.kill();
+  return rssKb === null ? null : rssKb / 1024;
+}
+
+async function main(): Promise<void> {
+  const runs = quick ? 5 : 30;
+  const { dir, files } = corpusFiles();
+  const ours = benchParse(files, runs);
+  const pip = benchPip(files, quick ? 2 : 5, ours.bytes);
+  const large = benchLargeFile(quick ? 50 : 500);
+  const rss = await serverIdleRss();
+  const results = {
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, quick },
+    parse: {
+      corpus: path.relative(root, dir),
+      files: files.length,
+      bytes: ours.bytes,
+      p50Ms: ours.p50Ms,
+      mbPerSec: ours.mbPerSec,
+      pipMbPerSec: pip?.mbPerSec ?? null,
+      pipP50Ms: pip?.p50Ms ?? null,
+      ratioVsPip: pip ? ours.mbPerSec / pip.mbPerSec : null,
+    },
+    analyzeLarge: { file: "home-assistant requirements_all.txt", lines: large.lines, p50Ms: large.p50Ms, p95Ms: large.p95Ms },
+    memory: { serverIdleRssMb: rss },
+  };
+  fs.mkdirSync(path.join(root, "bench"), { recursive: true });
+  fs.writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const f = (n: number | null, digits = 2): string => (n === null ? "n/a" : n.toFixed(digits));
+  const rows: [string, string][] = [
+    ["machine", `${results.machine.cpus} × ${results.machine.cpu}, Node ${results.machine.node}`],
+    [`parse corpus (${files.length} files, ${(ours.bytes / 1e6).toFixed(2)} MB) p50`, `${f(ours.p50Ms)} ms = ${f(ours.mbPerSec)} MB/s`],
+    ["pip parse_requirements, same files, p50", pip ? `${f(pip.p50Ms)} ms = ${f(pip.mbPerSec)} MB/s` : "n/a (no python3 with pip)"],
+    ["ratio vs pip (target ≥ 20×)", results.parse.ratioVsPip === null ? "n/a" : `${f(results.parse.ratioVsPip, 1)}×`],
+    [`parse + analyse ${large.lines}-line file (target < 5 ms)`, `p50 ${f(large.p50Ms)} ms, p95 ${f(large.p95Ms)} ms`],
+    ["server idle RSS", rss === null ? "n/a" : `${f(rss, 1)} MB`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);
+}
+
+void main();
