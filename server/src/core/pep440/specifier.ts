@@ -16,15 +16,15 @@ const prePart = String.raw`(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-
 const postPart = String.raw`(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?`;
 const devPart = String.raw`(?:[-_.]?dev[-_.]?[0-9]*)?`;
 const localPart = String.raw`(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?`;
-const specifierPattern = new RegExp(
-  String.raw`^\s*(?:` +
-    String.raw`(===)\s*([^\s;)]*)` +
-    String.raw`|(==|!=)\s*(${releasePart}(?:\.\*|${prePart}${postPart}${devPart}${localPart}))` +
-    String.raw`|(~=)\s*(v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+${prePart}${postPart}${devPart})` +
-    String.raw`|(<=|>=|<|>)\s*(${releasePart}${prePart}${postPart}${devPart})` +
-    String.raw`)\s*$`,
-  "i",
-);
+/** The body of packaging's specifier regex, shared with the PEP 508 tokenizer. Groups: (op, version) × 4. */
+export const specifierRegexBody =
+  String.raw`(?:` +
+  String.raw`(===)\s*([^\s;)]*)` +
+  String.raw`|(==|!=)\s*(${releasePart}(?:\.\*|${prePart}${postPart}${devPart}${localPart}))` +
+  String.raw`|(~=)\s*(v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+${prePart}${postPart}${devPart})` +
+  String.raw`|(<=|>=|<|>)\s*(${releasePart}${prePart}${postPart}${devPart})` +
+  String.raw`)`;
+const specifierPattern = new RegExp(String.raw`^\s*${specifierRegexBody}\s*$`, "i");
 
 /** Python's `repr()` of a string, for error messages that quote input as pip and packaging do. */
 export function pyRepr(text: string): string {
