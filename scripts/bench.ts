@@ -134,7 +134,12 @@ async function main(): Promise<void> {
       pipP50Ms: pip?.p50Ms ?? null,
       ratioVsPip: pip ? ours.mbPerSec / pip.mbPerSec : null,
     },
-    analyzeLarge: { file: "home-assistant requirements_all.txt", lines: large.lines, p50Ms: large.p50Ms, p95Ms: large.p95Ms },
+    analyzeLarge: {
+      file: "home-assistant requirements_all.txt",
+      lines: large.lines,
+      p50Ms: large.p50Ms,
+      p95Ms: large.p95Ms,
+    },
     memory: { serverIdleRssMb: rss },
   };
   fs.mkdirSync(path.join(root, "bench"), { recursive: true });
@@ -142,8 +147,14 @@ async function main(): Promise<void> {
   const f = (n: number | null, digits = 2): string => (n === null ? "n/a" : n.toFixed(digits));
   const rows: [string, string][] = [
     ["machine", `${results.machine.cpus} × ${results.machine.cpu}, Node ${results.machine.node}`],
-    [`parse corpus (${files.length} files, ${(ours.bytes / 1e6).toFixed(2)} MB) p50`, `${f(ours.p50Ms)} ms = ${f(ours.mbPerSec)} MB/s`],
-    ["pip parse_requirements, same files, p50", pip ? `${f(pip.p50Ms)} ms = ${f(pip.mbPerSec)} MB/s` : "n/a (no python3 with pip)"],
+    [
+      `parse corpus (${files.length} files, ${(ours.bytes / 1e6).toFixed(2)} MB) p50`,
+      `${f(ours.p50Ms)} ms = ${f(ours.mbPerSec)} MB/s`,
+    ],
+    [
+      "pip parse_requirements, same files, p50",
+      pip ? `${f(pip.p50Ms)} ms = ${f(pip.mbPerSec)} MB/s` : "n/a (no python3 with pip)",
+    ],
     ["ratio vs pip (target ≥ 20×)", results.parse.ratioVsPip === null ? "n/a" : `${f(results.parse.ratioVsPip, 1)}×`],
     [`parse + analyse ${large.lines}-line file (target < 5 ms)`, `p50 ${f(large.p50Ms)} ms, p95 ${f(large.p95Ms)} ms`],
     ["server idle RSS", rss === null ? "n/a" : `${f(rss, 1)} MB`],

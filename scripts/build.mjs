@@ -25,6 +25,11 @@ await Promise.all([
     outfile: "dist/server.js",
     banner: { js: "#!/usr/bin/env node" },
   }),
-  build({ ...common, entryPoints: ["server/src/cli.ts"], outfile: "dist/cli.js", banner: { js: "#!/usr/bin/env node" } }),
+  build({
+    ...common,
+    entryPoints: ["server/src/cli.ts"],
+    outfile: "dist/cli.js",
+    banner: { js: "#!/usr/bin/env node" },
+  }),
 ]);
 for (const file of ["dist/server.js", "dist/cli.js"]) chmodSync(file, 0o755);

@@ -179,7 +179,11 @@ export class ProjectState {
     let best: string | undefined;
     for (const folder of this.host.workspaceFolders()) {
       const relative = path.relative(folder, file);
-      if (!relative.startsWith("..") && !path.isAbsolute(relative) && (best === undefined || folder.length > best.length)) {
+      if (
+        !relative.startsWith("..") &&
+        !path.isAbsolute(relative) &&
+        (best === undefined || folder.length > best.length)
+      ) {
         best = folder;
       }
     }

@@ -29,6 +29,7 @@ export function startServer(connection: Connection): void {
   let diagnosticRefresh = false;
   let configurationPull = false;
   let versionedEdits = false;
+  let workspaceFolderEvents = false;
   let folders: string[] = [];
   let globalSettings: Settings = defaultSettings;
   const settingsCache = new Map<string, Promise<Settings>>();
@@ -38,7 +39,11 @@ export function startServer(connection: Connection): void {
       const document = documents.get(uri);
       return document === undefined ? undefined : { text: document.getText(), version: document.version };
     },
-    openFileText: (file) => documents.all().find((d) => uriToFile(d.uri) === file)?.getText(),
+    openFileText: (file) =>
+      documents
+        .all()
+        .find((d) => uriToFile(d.uri) === file)
+        ?.getText(),
     workspaceFolders: () => folders,
     environmentVariables: process.env,
     onStale: () => refreshDiagnostics(),
@@ -87,7 +92,9 @@ export function startServer(connection: Connection): void {
       if (token?.isCancellationRequested) return undefined;
       return await run();
     } catch (error) {
-      connection.console.error(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      connection.console.error(
+        `${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       return undefined;
     }
   }
@@ -98,6 +105,7 @@ export function startServer(connection: Connection): void {
     diagnosticRefresh = capabilities.workspace?.diagnostics?.refreshSupport === true;
     configurationPull = capabilities.workspace?.configuration === true;
     versionedEdits = capabilities.workspace?.workspaceEdit?.documentChanges === true;
+    workspaceFolderEvents = capabilities.workspace?.workspaceFolders === true;
     folders = (params.workspaceFolders ?? [])
       .map((f) => f.uri)
       .concat(params.workspaceFolders ? [] : params.rootUri ? [params.rootUri] : [])
@@ -122,6 +130,15 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     if (configurationPull) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+    // The library throws when this is touched for a client without workspace-folder support.
+    if (workspaceFolderEvents) {
+      connection.workspace.onDidChangeWorkspaceFolders((event) => {
+        const removed = new Set(event.removed.map((f) => uriToFile(f.uri)));
+        folders = folders.filter((f) => !removed.has(f)).concat(event.added.map((f) => uriToFile(f.uri)));
+        project.invalidate();
+        refreshDiagnostics();
+      });
+    }
     connection.console.info(
       `Pinsight ${pinsightVersion} started (${pullDiagnostics ? "pull" : "push"} diagnostics, Node ${process.version}).`,
     );
@@ -133,13 +150,6 @@ export function startServer(connection: Connection): void {
       const settings = (change.settings as { pinsight?: unknown } | undefined)?.pinsight;
       globalSettings = readSettings(settings);
     }
-    project.invalidate();
-    refreshDiagnostics();
-  });
-
-  connection.workspace.onDidChangeWorkspaceFolders?.((event) => {
-    const removed = new Set(event.removed.map((f) => uriToFile(f.uri)));
-    folders = folders.filter((f) => !removed.has(f)).concat(event.added.map((f) => uriToFile(f.uri)));
     project.invalidate();
     refreshDiagnostics();
   });

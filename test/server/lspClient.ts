@@ -16,7 +16,11 @@ export interface TestClient {
   readonly diagnostics: Map<string, PublishDiagnosticsParams>;
   readonly logs: string[];
   /** Resolves when `predicate` holds for the pushed diagnostics of `uri`, polling on each push. */
-  waitForDiagnostics(uri: string, predicate: (p: PublishDiagnosticsParams) => boolean, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
+  waitForDiagnostics(
+    uri: string,
+    predicate: (p: PublishDiagnosticsParams) => boolean,
+    timeoutMs?: number,
+  ): Promise<PublishDiagnosticsParams>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +43,9 @@ export async function startClient(
     diagnostics.set(params.uri, params);
     for (const wake of waiters.splice(0)) wake();
   });
-  connection.onNotification("window/logMessage", (params: { message: string }) => logs.push(params.message));
+  connection.onNotification("window/logMessage", (params: { message: string }) => {
+    logs.push(params.message);
+  });
   connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => ({})));
   connection.onRequest("client/registerCapability", () => null);
   connection.onRequest("workspace/diagnostic/refresh", () => null);
@@ -62,7 +68,8 @@ export async function startClient(
     waitForDiagnostics(uri, predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for diagnostics of ${uri}: ${JSON.stringify(diagnostics.get(uri))}`)),
+          () =>
+            reject(new Error(`timed out waiting for diagnostics of ${uri}: ${JSON.stringify(diagnostics.get(uri))}`)),
           timeoutMs,
         );
         const check = (): void => {

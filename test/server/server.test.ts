@@ -38,7 +38,13 @@ function applyEdit(text: string, version: number, action: CodeAction): string {
   assert.ok(change, `action ${action.title} carries a document edit`);
   assert.equal(change.textDocument.version, version, "the edit is tied to the document version");
   const document = TextDocument.create(change.textDocument.uri, "pip-requirements", version, text);
-  return TextDocument.applyEdits(document, change.edits);
+  return TextDocument.applyEdits(
+    document,
+    change.edits.map((e) => {
+      assert.ok("newText" in e, "plain text edits only");
+      return { range: e.range, newText: e.newText };
+    }),
+  );
 }
 
 const codes = (diagnostics: readonly Diagnostic[]): string[] => diagnostics.map((d) => String(d.code)).sort();
@@ -63,7 +69,7 @@ describe("language server over stdio (push diagnostics, as Neovim 0.7)", functio
     assert.deepEqual(range?.range, { start: { line: 1, character: 14 }, end: { line: 1, character: 19 } });
     const requests = published.diagnostics.find((d) => d.code === "unpinned" && d.range.start.line === 2);
     assert.deepEqual(requests?.range, { start: { line: 2, character: 0 }, end: { line: 2, character: 8 } });
-    assert.match(requests?.message ?? "", /Installed in \.venv: 2\.31\.0/);
+    assert.match(String(requests?.message), /Installed in \.venv: 2\.31\.0/);
   });
 
   it("hovers a requirement with its meaning and the installed version", async () => {
@@ -121,7 +127,9 @@ describe("language server over stdio (push diagnostics, as Neovim 0.7)", functio
   it("updates diagnostics after an incremental edit", async () => {
     await client.connection.sendNotification("textDocument/didChange", {
       textDocument: { uri: requirementsUri, version: 2 },
-      contentChanges: [{ range: { start: { line: 3, character: 5 }, end: { line: 3, character: 5 } }, text: "==3.0.2" }],
+      contentChanges: [
+        { range: { start: { line: 3, character: 5 }, end: { line: 3, character: 5 } }, text: "==3.0.2" },
+      ],
     });
     const published = await client.waitForDiagnostics(requirementsUri, (p) => p.version === 2);
     assert.deepEqual(codes(published.diagnostics), ["duplicate", "range", "unpinned"]);
@@ -167,9 +175,13 @@ describe("language server over stdio (pull diagnostics, as VS Code)", function (
   });
 
   it("honours per-code severity settings from the client", async () => {
-    const settings = await startClient(workspace, { textDocument: {} }, {
-      settings: { diagnostics: { unpinned: "off", range: "hint" } },
-    });
+    const settings = await startClient(
+      workspace,
+      { textDocument: {} },
+      {
+        settings: { diagnostics: { unpinned: "off", range: "hint" } },
+      },
+    );
     try {
       await open(settings, requirementsUri, fs.readFileSync(requirementsPath, "utf8"));
       const published = await settings.waitForDiagnostics(requirementsUri, () => true);

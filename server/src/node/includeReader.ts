@@ -11,7 +11,9 @@ export const maxRequirementsFileBytes = 32 * 1024 * 1024;
  * user sees), then the disk. Identities are absolute paths; `-r` targets resolve against the including
  * file's folder as pip does. Remote (http/https) includes are named but not fetched.
  */
-export function createIncludeReader(openDocuments: (file: string) => string | undefined = () => undefined): IncludeReader {
+export function createIncludeReader(
+  openDocuments: (file: string) => string | undefined = () => undefined,
+): IncludeReader {
   return {
     resolve(fromFile: string, target: string): string {
       if (/^https?:\/\//i.test(target)) return target;

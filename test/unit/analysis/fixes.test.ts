@@ -26,7 +26,11 @@ function pin(text: string, name: string, version: string): string {
 describe("pin fixes", () => {
   const cases: [string, string, string][] = [
     ["requests\n", "requests==2.31.0\n", "requests"],
-    ["Django[bcrypt,argon2] ; python_version >= '3.8'  # web\n", "Django[bcrypt,argon2]==4.2 ; python_version >= '3.8'  # web\n", "django"],
+    [
+      "Django[bcrypt,argon2] ; python_version >= '3.8'  # web\n",
+      "Django[bcrypt,argon2]==4.2 ; python_version >= '3.8'  # web\n",
+      "django",
+    ],
     ["Django>=4,<5 # comment\n", "Django==4.2 # comment\n", "django"],
     ["Django (>=4,<5)\n", "Django ==4.2\n", "django"],
     ["Django >= 4\n", "Django ==4.2\n", "django"],
@@ -61,6 +65,9 @@ describe("pin fixes", () => {
       ["c", "9"],
       ["e", "1.0"],
     ]);
-    assert.equal(apply(text, pinAllEdits(parseRequirementsText(text), versions)), "a==1.1\nb==2.0\nc==1.0\nd\nhttps://x/e-1.0.tar.gz#egg=e\n");
+    assert.equal(
+      apply(text, pinAllEdits(parseRequirementsText(text), versions)),
+      "a==1.1\nb==2.0\nc==1.0\nd\nhttps://x/e-1.0.tar.gz#egg=e\n",
+    );
   });
 });

@@ -1,4 +1,9 @@
-import type { EffectiveRequirement, ParseProblem, RequirementEntry, RequirementsTree } from "../parsing/requirementsModel";
+import type {
+  EffectiveRequirement,
+  ParseProblem,
+  RequirementEntry,
+  RequirementsTree,
+} from "../parsing/requirementsModel";
 import { defaultSeverities, isFindingCode, type Finding, type FindingCode, type PinFixData } from "./findings";
 import { canonicalSpecifier, pinnedVersion } from "./pins";
 
@@ -93,9 +98,17 @@ function pinFindings(requirement: EffectiveRequirement, context: AnalysisContext
 function hashFinding(entry: RequirementEntry): Finding | undefined {
   const span = entry.name?.span ?? entry.url?.span ?? entry.span;
   const label = entry.name?.value ?? entry.url?.value ?? entry.text;
-  const base = { code: "hash-missing" as const, severity: defaultSeverities["hash-missing"], span, package: entry.normalizedName ?? null };
+  const base = {
+    code: "hash-missing" as const,
+    severity: defaultSeverities["hash-missing"],
+    span,
+    package: entry.normalizedName ?? null,
+  };
   if (entry.editable) {
-    return { ...base, message: `Hash-checking mode is on: pip cannot install the editable requirement ${label} when requiring hashes.` };
+    return {
+      ...base,
+      message: `Hash-checking mode is on: pip cannot install the editable requirement ${label} when requiring hashes.`,
+    };
   }
   const direct = entry.form !== "pep508";
   if (!direct && pinnedVersion(entry.specifier?.value ?? "") === null) {
@@ -135,7 +148,10 @@ function duplicateFindings(tree: RequirementsTree, file: string): Finding[] {
       if (requirement.file !== file) continue;
       const others = group
         .filter((other) => other !== requirement)
-        .map((other) => `"${describeTarget(other.entry) || "(any version)"}" at ${shortFile(other.file)}:${other.entry.pipLine}`);
+        .map(
+          (other) =>
+            `"${displayTarget(other.entry) || "any version"}" at ${shortFile(other.file)}:${other.entry.pipLine}`,
+        );
       const entry = requirement.entry;
       findings.push({
         code: "duplicate",
@@ -151,6 +167,10 @@ function duplicateFindings(tree: RequirementsTree, file: string): Finding[] {
 
 function describeTarget(entry: RequirementEntry): string {
   return entry.form === "pep508" ? canonicalSpecifier(entry.specifier?.value) : (entry.url?.value ?? "");
+}
+
+function displayTarget(entry: RequirementEntry): string {
+  return entry.form === "pep508" ? (entry.specifier?.value.trim() ?? "") : (entry.url?.value ?? "");
 }
 
 function shortFile(file: string): string {

@@ -36,7 +36,13 @@ export function hoverAt(file: ParsedRequirementsFile, offset: number, context: H
         span: entry.span,
       };
     case "option":
-      return { markdown: optionHover(entry.option, entry.values.map((v) => v.value)), span: entry.span };
+      return {
+        markdown: optionHover(
+          entry.option,
+          entry.values.map((v) => v.value),
+        ),
+        span: entry.span,
+      };
   }
 }
 
@@ -68,7 +74,9 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
   if (entry.form === "pep508") {
     lines.push(`- Version: ${escapeMarkdown(describeSpecifier(entry.specifier?.value))}`);
   } else if (entry.url !== undefined) {
-    lines.push(`- Installed from ${entry.form === "path" ? "the local path" : "the URL"} ${inlineCode(redact(entry.url.value))}`);
+    lines.push(
+      `- Installed from ${entry.form === "path" ? "the local path" : "the URL"} ${inlineCode(redact(entry.url.value))}`,
+    );
   }
   if (entry.marker !== undefined) {
     const parsed = parseMarker(entry.marker.value);
@@ -78,9 +86,11 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
         : `- Marker ${inlineCode(entry.marker.value.trim())} is invalid`,
     );
   }
-  if (entry.hashes.length > 0) lines.push(`- ${entry.hashes.length} hash${entry.hashes.length === 1 ? "" : "es"} allowed`);
+  if (entry.hashes.length > 0)
+    lines.push(`- ${entry.hashes.length} hash${entry.hashes.length === 1 ? "" : "es"} allowed`);
   if (context.constraint === true) lines.push("- A constraint: limits the version without requesting an install");
-  const installed = entry.normalizedName !== undefined ? context.installed?.versions.get(entry.normalizedName) : undefined;
+  const installed =
+    entry.normalizedName !== undefined ? context.installed?.versions.get(entry.normalizedName) : undefined;
   if (installed !== undefined) {
     const fits = entry.form !== "pep508" || satisfies(installed, entry.specifier?.value);
     lines.push(

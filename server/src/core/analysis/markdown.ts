@@ -3,7 +3,9 @@
  * without escaping, a crafted name or summary could inject links, images or HTML into the hover.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~"']/g, (c) => `\\${c}`).replace(/\r?\n|\r/g, " ");
+  // Only characters that can start emphasis, code, links, HTML or tables are escaped, so plain-text
+  // clients (which show the Markdown source) stay readable. Escaped text never starts a line.
+  return text.replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`).replace(/\r?\n|\r/g, " ");
 }
 
 /** Inline code that cannot be broken out of: backticks inside become a longer fence. */

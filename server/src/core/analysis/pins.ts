@@ -28,9 +28,13 @@ export function satisfies(version: string, specifier: string | undefined): boole
   return parsed.ok && parsed.value.contains(version, { prereleases: true, installed: true });
 }
 
-/** The specifier in a canonical form (sorted clauses, normalised versions), or the text itself when invalid. */
+/**
+ * A comparison key for a specifier: equal for specifiers that admit the same versions by PEP 440's
+ * equality rules (`==1.0` and `==1.0.0`, clause order), or the text itself when invalid.
+ */
 export function canonicalSpecifier(specifier: string | undefined): string {
   if (specifier === undefined) return "";
   const parsed = parseSpecifierSet(specifier);
-  return parsed.ok ? parsed.value.toString() : specifier.trim();
+  if (!parsed.ok) return specifier.trim();
+  return [...new Set(parsed.value.specifiers.map((s) => s.canonicalKey))].sort().join(",");
 }

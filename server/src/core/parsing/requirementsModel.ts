@@ -152,7 +152,9 @@ export interface IncludeReader {
    * Reads a file. Returns decoded-by-the-parser bytes or already-decoded text (open editor
    * documents), or an error the parser reports on the including line.
    */
-  read(file: string):
+  read(
+    file: string,
+  ):
     | { readonly kind: "bytes"; readonly bytes: Uint8Array }
     | { readonly kind: "text"; readonly text: string }
     | { readonly kind: "missing" }

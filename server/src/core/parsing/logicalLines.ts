@@ -1,0 +1,127 @@
+import { isPythonWhitespace } from "../pep440/pyString";
+import type { Located } from "./requirementsModel";
+import { MappedText } from "./mappedText";
+
+/**
+ * pip's preprocessing of a requirements file (req_file.py `preprocess`): split lines as Python's
+ * `splitlines` does, join `\` continuations, strip comments, drop empty lines and expand `${VAR}`.
+ * Each logical line keeps pip's line number and a map back to document offsets.
+ */
+
+export interface LogicalLine {
+  /** pip's 1-based line number: the first physical line of a joined line. */
+  readonly pipLine: number;
+  /** The line pip parses, with its map to the document. */
+  readonly content: MappedText;
+  /** The comment removed from the line, if any. */
+  readonly comment?: Located;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+interface PhysicalLine {
+  readonly start: number;
+  readonly end: number;
+  readonly number: number;
+}
+
+/** Python's `str.splitlines()` boundaries: \n, \r\n, \r, \v, \f, \x1c–\x1e, \x85, U+2028, U+2029. */
+function physicalLines(text: string, from: number): PhysicalLine[] {
+  const lines: PhysicalLine[] = [];
+  let start = from;
+  let number = 1;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (
+      c === 10 ||
+      c === 13 ||
+      c === 11 ||
+      c === 12 ||
+      (c >= 0x1c && c <= 0x1e) ||
+      c === 0x85 ||
+      c === 0x2028 ||
+      c === 0x2029
+    ) {
+      lines.push({ start, end: i, number: number++ });
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      start = i + 1;
+    }
+  }
+  if (start < text.length) lines.push({ start, end: text.length, number });
+  return lines;
+}
+
+/** `COMMENT_RE.match(line)`: the line is a comment if it starts with optional whitespace and '#'. */
+function isCommentLine(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && isPythonWhitespace(text.charCodeAt(i))) i++;
+  return i < end && text.charCodeAt(i) === 35;
+}
+
+/** Where `COMMENT_RE.sub` cuts: the first '#' at the start or after whitespace, or -1. */
+function commentStart(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 35 && (i === 0 || isPythonWhitespace(text.charCodeAt(i - 1)))) return i;
+  }
+  return -1;
+}
+
+const envVarPattern = /\$\{([A-Z0-9_]+)\}/g;
+
+export function logicalLines(text: string, env: Environment = {}): LogicalLine[] {
+  // A BOM left in editor text is not content.
+  const lines = physicalLines(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
+  const result: LogicalLine[] = [];
+  let pending: MappedText[] = [];
+  let primary = 0;
+
+  const emit = (pipLine: number, raw: MappedText): void => {
+    const cut = commentStart(raw.text);
+    let comment: Located | undefined;
+    let content = raw;
+    if (cut >= 0) {
+      const commentText = raw.slice(cut);
+      const trimmed = commentText.strip();
+      comment = { value: trimmed.text, span: trimmed.span(0, trimmed.length) };
+      content = raw.slice(0, cut);
+    }
+    content = content.strip();
+    if (content.length === 0) return;
+    const replacements: { start: number; end: number; value: string }[] = [];
+    for (const match of content.text.matchAll(envVarPattern)) {
+      const value = env[match[1] ?? ""];
+      if (value === undefined || value === "") continue;
+      replacements.push({ start: match.index, end: match.index + match[0].length, value });
+    }
+    if (replacements.length > 0) content = content.substitute(replacements);
+    result.push(comment === undefined ? { pipLine, content } : { pipLine, content, comment });
+  };
+
+  for (const line of lines) {
+    const endsWithBackslash = line.end > line.start && text.charCodeAt(line.end - 1) === 92;
+    const comment = isCommentLine(text, line.start, line.end);
+    if (!endsWithBackslash || comment) {
+      // pip prefixes an absorbed comment line with a space so that it is stripped as a comment.
+      const piece = comment
+        ? MappedText.concat([MappedText.synthetic(" ", line.start), MappedText.of(text, line.start, line.end)])
+        : MappedText.of(text, line.start, line.end);
+      if (pending.length > 0) {
+        pending.push(piece);
+        emit(primary, MappedText.concat(pending));
+        pending = [];
+      } else {
+        emit(line.number, piece);
+      }
+    } else {
+      if (pending.length === 0) primary = line.number;
+      // `line.strip("\\")` removes every leading and trailing backslash of the piece.
+      let start = line.start;
+      let end = line.end;
+      while (start < end && text.charCodeAt(start) === 92) start++;
+      while (end > start && text.charCodeAt(end - 1) === 92) end--;
+      pending.push(MappedText.of(text, start, end));
+    }
+  }
+  if (pending.length > 0) emit(primary, MappedText.concat(pending));
+  return result;
+}

@@ -1,0 +1,312 @@
+import { decodeRequirementsBytes } from "./decode";
+import { logicalLines, type Environment, type LogicalLine } from "./logicalLines";
+import { normalizeName } from "./names";
+import { parseRequirementParts } from "./requirementLine";
+import { parseOptionWords, type ParsedOption } from "./requirementsOptions";
+import type {
+  EffectiveRequirement,
+  FileEntry,
+  IncludeEntry,
+  IncludeReader,
+  OptionEntry,
+  ParsedRequirementsFile,
+  ParseProblem,
+  RequirementEntry,
+  RequirementHash,
+  RequirementsTree,
+} from "./requirementsModel";
+import { shlexSplit } from "./shlex";
+
+/**
+ * The pip requirements-file parser: what `pip install -r` reads, line by line, with every token
+ * located in the document. Errors are data (ParseProblem); nothing here throws or touches I/O.
+ */
+
+export interface ParseOptions {
+  /** Environment variables for `${VAR}` expansion. */
+  readonly env?: Environment;
+}
+
+export function parseRequirementsBytes(bytes: Uint8Array, options: ParseOptions = {}): ParsedRequirementsFile {
+  const decoded = decodeRequirementsBytes(bytes);
+  const parsed = parseRequirementsText(decoded.text, options);
+  if (decoded.warning === undefined) return { ...parsed, encoding: decoded.encoding };
+  const problem: ParseProblem = {
+    code: "encoding",
+    severity: "warning",
+    message: decoded.warning,
+    span: { start: 0, end: Math.min(decoded.text.length, decoded.text.search(/\r|\n|$/)) },
+  };
+  return { ...parsed, encoding: decoded.encoding, problems: [problem, ...parsed.problems] };
+}
+
+export function parseRequirementsText(text: string, options: ParseOptions = {}): ParsedRequirementsFile {
+  const entries: FileEntry[] = [];
+  const problems: ParseProblem[] = [];
+  let requiresHashes = false;
+  for (const line of logicalLines(text, options.env ?? {})) {
+    const result = parseLogicalLine(line);
+    entries.push(...result.entries);
+    problems.push(...result.problems);
+    if (result.requiresHashes) requiresHashes = true;
+  }
+  return { text, encoding: "utf-8", entries, problems, requiresHashes };
+}
+
+/** pip's `break_args_options`: split on spaces at the first word that starts with '-'. */
+function splitArgsOptions(text: string): { argsEnd: number; optionsStart: number } {
+  let position = 0;
+  while (position <= text.length) {
+    const space = text.indexOf(" ", position);
+    const end = space < 0 ? text.length : space;
+    if (text.startsWith("-", position)) return { argsEnd: Math.max(0, position - 1), optionsStart: position };
+    if (space < 0) break;
+    position = end + 1;
+  }
+  return { argsEnd: text.length, optionsStart: text.length };
+}
+
+function parseLogicalLine(line: LogicalLine): {
+  entries: FileEntry[];
+  problems: ParseProblem[];
+  requiresHashes: boolean;
+} {
+  const content = line.content;
+  const text = content.text;
+  const problems: ParseProblem[] = [];
+  const lineSpan = content.span(0, text.length);
+  const { argsEnd, optionsStart } = splitArgsOptions(text);
+  const optionsText = text.slice(optionsStart);
+
+  const words = shlexSplit(optionsText);
+  if (!words.ok) {
+    problems.push({
+      code: "syntax",
+      severity: "error",
+      message: `Could not split options: ${optionsText} (${words.error})`,
+      span: content.span(optionsStart, text.length),
+    });
+    return { entries: [], problems, requiresHashes: false };
+  }
+  const parsed = parseOptionWords(words.words);
+  const at = (start: number, end: number) => content.span(optionsStart + start, optionsStart + end);
+  if (parsed.error !== undefined) {
+    problems.push({
+      code: "syntax",
+      severity: "error",
+      message: `pip rejects this line: ${parsed.error.message}`,
+      span: at(parsed.error.start, parsed.error.end),
+    });
+    return { entries: [], problems, requiresHashes: false };
+  }
+  const named = (name: string): ParsedOption[] => parsed.options.filter((o) => o.name === name);
+  const editables = named("editable");
+  const hashes = named("hash");
+
+  if (argsEnd > 0 || editables.length > 0) {
+    const editable = argsEnd === 0;
+    const first = editables[0];
+    const argsText =
+      editable && first !== undefined
+        ? content.slice(optionsStart + (first.valueStart ?? first.start), optionsStart + (first.valueEnd ?? first.end))
+        : content.slice(0, argsEnd);
+    const parts = parseRequirementParts(argsText, editable);
+    problems.push(...parts.problems);
+    if (parts.problems.some((p) => p.severity === "error")) {
+      return { entries: [], problems, requiresHashes: hashes.length > 0 };
+    }
+    const requirementHashes: RequirementHash[] = editable
+      ? []
+      : hashes.map((h) => {
+          const value = h.value ?? "";
+          const colon = value.indexOf(":");
+          return { algorithm: value.slice(0, colon), digest: value.slice(colon + 1), span: at(h.start, h.end) };
+        });
+    const configSettings: Record<string, string[]> = {};
+    for (const setting of named("config-settings")) {
+      const value = setting.value ?? "";
+      const eq = value.indexOf("=");
+      (configSettings[value.slice(0, eq)] ??= []).push(value.slice(eq + 1));
+    }
+    const entry: RequirementEntry = {
+      kind: "requirement",
+      pipLine: line.pipLine,
+      span: lineSpan,
+      text,
+      form: parts.form,
+      editable,
+      ...(parts.name !== undefined ? { name: parts.name, normalizedName: normalizeName(parts.name.value) } : {}),
+      extras: parts.extras,
+      ...(parts.specifier !== undefined ? { specifier: parts.specifier } : {}),
+      ...(parts.marker !== undefined ? { marker: parts.marker } : {}),
+      ...(parts.url !== undefined ? { url: parts.url } : {}),
+      hashes: requirementHashes,
+      configSettings,
+      ...(parts.insertSpecifierAt !== undefined ? { insertSpecifierAt: parts.insertSpecifierAt } : {}),
+      ...(line.comment !== undefined ? { comment: line.comment } : {}),
+    };
+    return { entries: [entry], problems, requiresHashes: requirementHashes.length > 0 };
+  }
+
+  // An option line. A -r/-c line only includes (pip ignores its other options).
+  const include = named("requirement")[0] ?? named("constraint")[0];
+  if (include !== undefined) {
+    const entry: IncludeEntry = {
+      kind: "include",
+      pipLine: line.pipLine,
+      span: lineSpan,
+      constraint: include.name === "constraint",
+      target: {
+        value: include.value ?? "",
+        span: at(include.valueStart ?? include.start, include.valueEnd ?? include.end),
+      },
+    };
+    return { entries: [entry], problems, requiresHashes: false };
+  }
+  for (const hash of hashes) {
+    problems.push({
+      code: "orphan-hash",
+      severity: "warning",
+      message: `This --hash has no requirement on its line and pip ignores it: is a trailing "\\" missing on the line before?`,
+      span: at(hash.start, hash.end),
+    });
+  }
+  const entries: OptionEntry[] = [];
+  for (const option of parsed.options) {
+    if (option.name === "hash") continue;
+    entries.push({
+      kind: "option",
+      pipLine: line.pipLine,
+      span: at(option.start, option.end),
+      option: option.name,
+      values:
+        option.value === undefined
+          ? []
+          : [{ value: option.value, span: at(option.valueStart ?? option.start, option.valueEnd ?? option.end) }],
+    });
+  }
+  return { entries, problems, requiresHashes: entries.some((e) => e.option === "require-hashes") };
+}
+
+/** A bound on files visited through includes: real trees have a handful, hostile ones could explode. */
+export const maxIncludedFiles = 200;
+
+/**
+ * Parses `root` and everything it includes with `-r`/`-c`, transitively, as pip does: targets are
+ * relative to the including file, `-c` makes everything below it a constraint, a file may be
+ * included twice, and a cycle is reported on the line that closes it.
+ */
+export function parseRequirementsTree(
+  root: string,
+  reader: IncludeReader,
+  options: ParseOptions & { readonly rootText?: string } = {},
+): RequirementsTree {
+  const files: Record<string, ParsedRequirementsFile> = {};
+  const requirements: EffectiveRequirement[] = [];
+  const optionEntries: { file: string; entry: OptionEntry }[] = [];
+  const includeProblems: { file: string; problem: ParseProblem }[] = [];
+  let visits = 0;
+
+  const load = (file: string): ParsedRequirementsFile | { error: string; missing: boolean } => {
+    const cached = files[file];
+    if (cached !== undefined) return cached;
+    if (file === root && options.rootText !== undefined)
+      return (files[file] = parseRequirementsText(options.rootText, options));
+    const read = reader.read(file);
+    switch (read.kind) {
+      case "text":
+        return (files[file] = parseRequirementsText(read.text, options));
+      case "bytes":
+        return (files[file] = parseRequirementsBytes(read.bytes, options));
+      case "missing":
+        return { error: `[Errno 2] No such file or directory: '${file}'`, missing: true };
+      default:
+        return { error: read.reason, missing: false };
+    }
+  };
+
+  const visit = (file: string, constraint: boolean, stack: readonly string[], via: readonly string[]): void => {
+    const parsed = files[file];
+    if (parsed === undefined) return;
+    for (const entry of parsed.entries) {
+      if (entry.kind === "requirement") {
+        requirements.push({ file, entry, constraint, via });
+      } else if (entry.kind === "option") {
+        optionEntries.push({ file, entry });
+      } else {
+        const target = reader.resolve(file, entry.target.value);
+        const kind = entry.constraint ? "constraint" : "requirements";
+        if (/^https?:\/\//i.test(target)) continue;
+        if (stack.includes(target)) {
+          includeProblems.push({
+            file,
+            problem: {
+              code: "include-cycle",
+              severity: "error",
+              message: `${target} recursively references itself in ${file}`,
+              span: entry.target.span,
+            },
+          });
+          continue;
+        }
+        if (++visits > maxIncludedFiles) {
+          includeProblems.push({
+            file,
+            problem: {
+              code: "include-missing",
+              severity: "error",
+              message: `Not followed: more than ${maxIncludedFiles} included files.`,
+              span: entry.target.span,
+            },
+          });
+          continue;
+        }
+        const loaded = load(target);
+        if ("error" in loaded) {
+          includeProblems.push({
+            file,
+            problem: {
+              code: "include-missing",
+              severity: "error",
+              message: `Could not open ${kind} file: ${loaded.missing ? loaded.error : `${target}: ${loaded.error}`}`,
+              span: entry.target.span,
+            },
+          });
+          continue;
+        }
+        visit(
+          target,
+          constraint || entry.constraint,
+          [...stack, target],
+          [...via, `${entry.constraint ? "-c" : "-r"} ${shortName(file)} (line ${entry.pipLine})`],
+        );
+      }
+    }
+  };
+
+  const rootLoaded = load(root);
+  if ("error" in rootLoaded) {
+    files[root] = {
+      text: "",
+      encoding: "utf-8",
+      entries: [],
+      problems: [
+        {
+          code: "include-missing",
+          severity: "error",
+          message: `Could not open requirements file: ${rootLoaded.error}`,
+          span: { start: 0, end: 0 },
+        },
+      ],
+      requiresHashes: false,
+    };
+  }
+  visit(root, false, [root], []);
+  const requiresHashes = Object.values(files).some((f) => f.requiresHashes);
+  return { root, files, requirements, options: optionEntries, includeProblems, requiresHashes };
+}
+
+function shortName(file: string): string {
+  const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
+  return slash >= 0 ? file.slice(slash + 1) : file;
+}
