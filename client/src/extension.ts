@@ -47,7 +47,11 @@ function createClient(context: vscode.ExtensionContext): LanguageClient {
   const serverModule = context.asAbsolutePath("dist/server.js");
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ["--nolazy", "--inspect=6019"] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ["--nolazy", "--inspect=6019"] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
