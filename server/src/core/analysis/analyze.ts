@@ -133,7 +133,8 @@ function duplicateFindings(tree: RequirementsTree, file: string): Finding[] {
   for (const requirement of tree.requirements) {
     const name = requirement.entry.normalizedName;
     if (name === undefined) continue;
-    const marker = (requirement.entry.marker?.value ?? "").replace(/\s+/g, " ").trim();
+    const rawMarker = requirement.entry.marker?.value;
+    const marker = rawMarker === undefined ? "" : rawMarker.replace(/\s+/g, " ").trim();
     const key = `${requirement.constraint ? "c" : "r"}\u0000${name}\u0000${marker}`;
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [requirement]);

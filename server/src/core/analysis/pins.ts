@@ -6,11 +6,17 @@ import { parseSpecifierSet, type SpecifierSet } from "../pep440/specifier";
  * (including `~=`, `==X.*` and open ranges) lets a fresh install pick a release nobody tested.
  */
 
+const pinnedCache = new Map<string, string | null>();
+
 /** The pinned version of a specifier text, or null when it admits more than one version (or is invalid). */
 export function pinnedVersion(specifier: string): string | null {
+  const cached = pinnedCache.get(specifier);
+  if (cached !== undefined) return cached;
   const parsed = parseSpecifierSet(specifier);
-  if (!parsed.ok) return null;
-  return pinnedVersionOf(parsed.value);
+  const pinned = parsed.ok ? pinnedVersionOf(parsed.value) : null;
+  if (pinnedCache.size >= 10_000) pinnedCache.clear();
+  pinnedCache.set(specifier, pinned);
+  return pinned;
 }
 
 export function pinnedVersionOf(set: SpecifierSet): string | null {

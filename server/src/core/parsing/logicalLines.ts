@@ -30,6 +30,16 @@ function physicalLines(text: string, from: number): PhysicalLine[] {
   const lines: PhysicalLine[] = [];
   let start = from;
   let number = 1;
+  if (!/[\r\v\f\x1c-\x1e\x85\u2028\u2029]/.test(text)) {
+    // The common case: only \n separators, found with indexOf.
+    while (start < text.length) {
+      const newline = text.indexOf("\n", start);
+      const end = newline < 0 ? text.length : newline;
+      lines.push({ start, end, number: number++ });
+      start = end + 1;
+    }
+    return lines;
+  }
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (
@@ -56,6 +66,11 @@ function isCommentLine(text: string, start: number, end: number): boolean {
   let i = start;
   while (i < end && isPythonWhitespace(text.charCodeAt(i))) i++;
   return i < end && text.charCodeAt(i) === 35;
+}
+
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isPythonWhitespace(text.charCodeAt(i))) return false;
+  return true;
 }
 
 /** Where `COMMENT_RE.sub` cuts: the first '#' at the start or after whitespace, or -1. */
@@ -100,6 +115,8 @@ export function logicalLines(text: string, env: Environment = {}): LogicalLine[]
   for (const line of lines) {
     const endsWithBackslash = line.end > line.start && text.charCodeAt(line.end - 1) === 92;
     const comment = isCommentLine(text, line.start, line.end);
+    // Fast path: a lone comment or blank line yields nothing (most lines of a large file).
+    if (pending.length === 0 && (comment || (!endsWithBackslash && isBlank(text, line.start, line.end)))) continue;
     if (!endsWithBackslash || comment) {
       // pip prefixes an absorbed comment line with a space so that it is stripped as a comment.
       const piece = comment

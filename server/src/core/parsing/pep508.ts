@@ -45,8 +45,8 @@ export function parseRequirement(text: string): Pep508Result {
     const details = parseDetails(t);
     t.expect("END", "end of dependency specifier");
     if (details.specifier !== undefined) {
-      const set = parseSpecifierSet(details.specifier.value);
-      if (!set.ok) return { ok: false, error: { message: set.error, span: details.specifier.span } };
+      const error = specifierSetError(details.specifier.value);
+      if (error !== undefined) return { ok: false, error: { message: error, span: details.specifier.span } };
     }
     const requirement: Pep508Requirement = {
       name,
@@ -63,6 +63,18 @@ export function parseRequirement(text: string): Pep508Result {
     if (error instanceof SyntaxErrorAt) return { ok: false, error: { message: error.message, span: error.span } };
     return { ok: false, error: { message: String(error), span: { start: 0, end: text.length } } };
   }
+}
+
+const specifierErrors = new Map<string, string | undefined>();
+
+/** Why a specifier set is invalid (packaging re-parses it after the grammar), memoised: few distinct sets recur. */
+function specifierSetError(text: string): string | undefined {
+  if (specifierErrors.has(text)) return specifierErrors.get(text);
+  const parsed = parseSpecifierSet(text);
+  const error = parsed.ok ? undefined : parsed.error;
+  if (specifierErrors.size >= 10_000) specifierErrors.clear();
+  specifierErrors.set(text, error);
+  return error;
 }
 
 /** packaging's exact three-line error text. */

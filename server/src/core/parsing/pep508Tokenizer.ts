@@ -54,12 +54,63 @@ export class Tokenizer {
 
   /** Whether the next token is `name`; unless `peek`, the token is loaded for `read`. */
   check(name: TokenName, peek = false): boolean {
-    const rule = rules[name];
-    rule.lastIndex = this.position;
-    const match = rule.exec(this.source);
-    if (match === null) return false;
-    if (!peek) this.next = { name, text: match[0], position: this.position };
+    const text = this.match(name);
+    if (text === null) return false;
+    if (!peek) this.next = { name, text, position: this.position };
     return true;
+  }
+
+  /**
+   * The text of token `name` at the current position, or null. Single-character tokens and
+   * whitespace are matched without a regex, and each regex token is skipped when its first
+   * character cannot start it: requirement lines are parsed by the thousand on every keystroke.
+   */
+  private match(name: TokenName): string | null {
+    const source = this.source;
+    const at = this.position;
+    const c = source.charCodeAt(at);
+    switch (name) {
+      case "LEFT_PARENTHESIS":
+        return c === 40 ? "(" : null;
+      case "RIGHT_PARENTHESIS":
+        return c === 41 ? ")" : null;
+      case "LEFT_BRACKET":
+        return c === 91 ? "[" : null;
+      case "RIGHT_BRACKET":
+        return c === 93 ? "]" : null;
+      case "SEMICOLON":
+        return c === 59 ? ";" : null;
+      case "COMMA":
+        return c === 44 ? "," : null;
+      case "AT":
+        return c === 64 ? "@" : null;
+      case "END":
+        return at >= source.length ? "" : null;
+      case "WS": {
+        let end = at;
+        while (end < source.length && (source.charCodeAt(end) === 32 || source.charCodeAt(end) === 9)) end++;
+        return end > at ? source.slice(at, end) : null;
+      }
+      case "VERSION_PREFIX_TRAIL":
+        return c === 46 && source.charCodeAt(at + 1) === 42 ? ".*" : null;
+      case "SPECIFIER":
+      case "OP":
+        // = ! ~ < >
+        if (c !== 61 && c !== 33 && c !== 126 && c !== 60 && c !== 62) return null;
+        break;
+      case "QUOTED_STRING":
+        if (c !== 39 && c !== 34) return null;
+        break;
+      case "VERSION_LOCAL_LABEL_TRAIL":
+        if (c !== 43) return null;
+        break;
+      default:
+        break;
+    }
+    const rule = rules[name];
+    rule.lastIndex = at;
+    const match = rule.exec(source);
+    return match === null ? null : match[0];
   }
 
   consume(name: TokenName): void {

@@ -73,9 +73,10 @@ function looksLikePath(text: string): boolean {
   return text.includes("/") || text.startsWith(".");
 }
 
+const archivePattern = new RegExp(`(?:${archiveExtensions.map((e) => e.replace(/\./g, "\\.")).join("|")})$`, "i");
+
 function isArchive(text: string): boolean {
-  const lower = text.toLowerCase();
-  return archiveExtensions.some((ext) => lower.endsWith(ext));
+  return archivePattern.test(text);
 }
 
 /** The file name at the end of a URL path, without query or fragment. */
@@ -208,11 +209,13 @@ function parseLine(args: MappedText): RequirementParts {
   while (nameStart < nameEnd && /\s/.test(text[nameStart] as string)) nameStart++;
   while (nameEnd > nameStart && /\s/.test(text[nameEnd - 1] as string)) nameEnd--;
   const name = text.slice(nameStart, nameEnd);
-  const withMarker = (parts: RequirementParts): RequirementParts => ({
-    ...parts,
-    ...(marker !== undefined ? { marker } : {}),
-    problems: [...parts.problems, ...problems],
-  });
+  const withMarker = (parts: RequirementParts): RequirementParts => {
+    if (marker === undefined && problems.length === 0) return parts;
+    const result: { -readonly [K in keyof RequirementParts]: RequirementParts[K] } = { ...parts };
+    if (marker !== undefined) result.marker = marker;
+    if (problems.length > 0) result.problems = parts.problems.concat(problems);
+    return result;
+  };
 
   if (url) return withMarker(urlParts(args, name, nameStart, nameEnd, "url"));
   const atIndex = name.indexOf("@");

@@ -40,11 +40,28 @@ export function parseRequirementsBytes(bytes: Uint8Array, options: ParseOptions 
   return { ...parsed, encoding: decoded.encoding, problems: [problem, ...parsed.problems] };
 }
 
+/**
+ * Text beyond this many characters is not analysed. Real requirements files are well under 1 MB;
+ * a bound keeps a pathological file from blocking the server for seconds.
+ */
+export const maxAnalysedLength = 4 * 1024 * 1024;
+
 export function parseRequirementsText(text: string, options: ParseOptions = {}): ParsedRequirementsFile {
   const entries: FileEntry[] = [];
   const problems: ParseProblem[] = [];
   let requiresHashes = false;
-  for (const line of logicalLines(text, options.env ?? {})) {
+  let analysed = text;
+  if (text.length > maxAnalysedLength) {
+    const cut = Math.max(text.lastIndexOf("\n", maxAnalysedLength), 0);
+    analysed = text.slice(0, cut);
+    problems.push({
+      code: "too-large",
+      severity: "warning",
+      message: `This file is ${(text.length / 1024 / 1024).toFixed(1)} MB: only its first ${maxAnalysedLength / 1024 / 1024} MB are analysed.`,
+      span: { start: cut, end: Math.min(text.length, cut + 1) },
+    });
+  }
+  for (const line of logicalLines(analysed, options.env ?? {})) {
     const result = parseLogicalLine(line);
     entries.push(...result.entries);
     problems.push(...result.problems);
@@ -54,7 +71,7 @@ export function parseRequirementsText(text: string, options: ParseOptions = {}):
 }
 
 /** pip's `break_args_options`: split on spaces at the first word that starts with '-'. */
-function splitArgsOptions(text: string): { argsEnd: number; optionsStart: number } {
+export function splitArgsOptions(text: string): { argsEnd: number; optionsStart: number } {
   let position = 0;
   while (position <= text.length) {
     const space = text.indexOf(" ", position);
@@ -65,6 +82,10 @@ function splitArgsOptions(text: string): { argsEnd: number; optionsStart: number
   }
   return { argsEnd: text.length, optionsStart: text.length };
 }
+
+const noWords = { ok: true as const, words: [] };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function parseLogicalLine(line: LogicalLine): {
   entries: FileEntry[];
@@ -78,7 +99,7 @@ function parseLogicalLine(line: LogicalLine): {
   const { argsEnd, optionsStart } = splitArgsOptions(text);
   const optionsText = text.slice(optionsStart);
 
-  const words = shlexSplit(optionsText);
+  const words = optionsText === "" ? noWords : shlexSplit(optionsText);
   if (!words.ok) {
     problems.push({
       code: "syntax",
@@ -106,9 +127,12 @@ function parseLogicalLine(line: LogicalLine): {
   if (argsEnd > 0 || editables.length > 0) {
     const editable = argsEnd === 0;
     const first = editables[0];
+    // `-e name @ url` (pip 25.3+): the words after the -e value belong to it.
+    const lastWord = parsed.positional[parsed.positional.length - 1];
+    const editableEnd = Math.max(first?.valueEnd ?? first?.end ?? 0, lastWord?.end ?? 0);
     const argsText =
       editable && first !== undefined
-        ? content.slice(optionsStart + (first.valueStart ?? first.start), optionsStart + (first.valueEnd ?? first.end))
+        ? content.slice(optionsStart + (first.valueStart ?? first.start), optionsStart + editableEnd)
         : content.slice(0, argsEnd);
     const parts = parseRequirementParts(argsText, editable);
     problems.push(...parts.problems);
@@ -123,28 +147,32 @@ function parseLogicalLine(line: LogicalLine): {
           return { algorithm: value.slice(0, colon), digest: value.slice(colon + 1), span: at(h.start, h.end) };
         });
     const configSettings: Record<string, string[]> = {};
-    for (const setting of named("config-settings")) {
+    for (const setting of parsed.options.length === 0 ? [] : named("config-settings")) {
       const value = setting.value ?? "";
       const eq = value.indexOf("=");
       (configSettings[value.slice(0, eq)] ??= []).push(value.slice(eq + 1));
     }
-    const entry: RequirementEntry = {
+    // Optional fields are assigned only when present (plain assignments: spreads cost on hot paths).
+    const entry: Mutable<RequirementEntry> = {
       kind: "requirement",
       pipLine: line.pipLine,
       span: lineSpan,
       text,
       form: parts.form,
       editable,
-      ...(parts.name !== undefined ? { name: parts.name, normalizedName: normalizeName(parts.name.value) } : {}),
       extras: parts.extras,
-      ...(parts.specifier !== undefined ? { specifier: parts.specifier } : {}),
-      ...(parts.marker !== undefined ? { marker: parts.marker } : {}),
-      ...(parts.url !== undefined ? { url: parts.url } : {}),
       hashes: requirementHashes,
       configSettings,
-      ...(parts.insertSpecifierAt !== undefined ? { insertSpecifierAt: parts.insertSpecifierAt } : {}),
-      ...(line.comment !== undefined ? { comment: line.comment } : {}),
     };
+    if (parts.name !== undefined) {
+      entry.name = parts.name;
+      entry.normalizedName = normalizeName(parts.name.value);
+    }
+    if (parts.specifier !== undefined) entry.specifier = parts.specifier;
+    if (parts.marker !== undefined) entry.marker = parts.marker;
+    if (parts.url !== undefined) entry.url = parts.url;
+    if (parts.insertSpecifierAt !== undefined) entry.insertSpecifierAt = parts.insertSpecifierAt;
+    if (line.comment !== undefined) entry.comment = line.comment;
     return { entries: [entry], problems, requiresHashes: requirementHashes.length > 0 };
   }
 

@@ -42,7 +42,7 @@ export function pyRepr(text: string): string {
 export class Specifier {
   /** An explicit pre-release policy; null means automatic. */
   private explicitPrereleases: boolean | null;
-  private readonly parsed: Version | null;
+  private parsedVersion: Version | null | undefined;
 
   constructor(
     readonly operator: Operator,
@@ -51,7 +51,14 @@ export class Specifier {
     prereleases: boolean | null = null,
   ) {
     this.explicitPrereleases = prereleases;
-    this.parsed = operator === "===" ? parseVersion(version) : parseVersion(version.replace(/\.\*$/, ""));
+  }
+
+  /** The clause's version (without `.*`), parsed on first use: most specifiers are only printed. */
+  private get parsed(): Version | null {
+    if (this.parsedVersion === undefined) {
+      this.parsedVersion = parseVersion(this.operator === "===" ? this.version : this.version.replace(/\.\*$/, ""));
+    }
+    return this.parsedVersion;
   }
 
   toString(): string {
