@@ -30,6 +30,7 @@ function physicalLines(text: string, from: number): PhysicalLine[] {
   const lines: PhysicalLine[] = [];
   let start = from;
   let number = 1;
+  // eslint-disable-next-line no-control-regex -- these are exactly Python's extra line breaks.
   if (!/[\r\v\f\x1c-\x1e\x85\u2028\u2029]/.test(text)) {
     // The common case: only \n separators, found with indexOf.
     while (start < text.length) {
