@@ -140,7 +140,9 @@ function urlParts(args: MappedText, url: string, start: number, end: number, for
     };
   }
   const egg = eggPattern.exec(url);
-  if (egg !== null) {
+  // pip rebuilds a relative file URL (`file://../x`) from its path, which drops the fragment.
+  const relativeFileUrl = /^file:/i.test(url) && url.includes("../");
+  if (egg !== null && !relativeFileUrl) {
     const name = egg[1] ?? "";
     if (!isValidName(name)) {
       problems.push(syntax(`The egg fragment ${pyRepr(name)} is not a valid project name.`, args, start, end));
