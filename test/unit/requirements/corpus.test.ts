@@ -122,8 +122,9 @@ describe("corpus of real requirements files", function () {
   });
 
   it("yields the same effective requirement set as pip's parse_requirements", function () {
-    const pip = pipParse();
-    if (pip === undefined) this.skip();
+    const parsedByPip: Record<string, PipResult> | undefined = pipParse();
+    if (parsedByPip === undefined) return this.skip();
+    const pip: Record<string, PipResult> = parsedByPip;
     const differences: string[] = [];
     let compared = 0;
     let pathLines = 0;
@@ -131,7 +132,7 @@ describe("corpus of real requirements files", function () {
     let pip23Accepted = 0;
     for (const file of files) {
       const short = path.relative(corpus, file);
-      const result = pip[file];
+      const result: PipResult | undefined = pip[file];
       const tree = trees.get(file);
       if (result === undefined || tree === undefined) continue;
       if (short in fileExceptions) continue;
@@ -144,7 +145,7 @@ describe("corpus of real requirements files", function () {
       }
       const mine = tree.requirements.map((r) => ours(tree, r));
       let j = 0;
-      for (const theirs of result.requirements) {
+      for (const theirs of result.requirements as PipRequirement[]) {
         if (theirs.line_error !== undefined) {
           const candidate = tree.requirements[j];
           // pip checks local paths against the CWD (here an empty directory) and rejects them; an
@@ -178,7 +179,7 @@ describe("corpus of real requirements files", function () {
           differences.push(`${short}: pip has ${JSON.stringify(theirs.text)}, Pinsight has nothing more`);
           break;
         }
-        const want = {
+        const want: Omit<PipRequirement, "text"> = {
           name: theirs.name ? normalizeName(theirs.name) : null,
           specifier: theirs.specifier,
           // pip 23 applies safe_extra (lower-case, '_'), pip 26 PEP 685 normalisation: compare normalised.
