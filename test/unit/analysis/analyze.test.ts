@@ -65,6 +65,16 @@ describe("analysis: unpinned and range", () => {
   });
 });
 
+describe("analysis: constraints", () => {
+  it("does not ask lines reached through -c to be pinned", () => {
+    const tree = parseRequirementsTree(
+      "/p/requirements.txt",
+      memoryReader({ "/p/requirements.txt": "-c c.txt\nurllib3==2.2.1\n", "/p/c.txt": "urllib3<3\nidna\n" }),
+    );
+    assert.deepEqual(analyzeFile(tree, "/p/c.txt"), []);
+  });
+});
+
 describe("analysis: hash-checking mode", () => {
   it("requires --hash and an exact pin on every requirement once one line has a hash", () => {
     const findings = expectSpans(

@@ -36,7 +36,8 @@ export function analyzeFile(tree: RequirementsTree, file: string, context: Analy
 
   const own = tree.requirements.filter((r) => r.file === file);
   for (const requirement of own) {
-    findings.push(...pinFindings(requirement, context));
+    // A constraint caps what may be installed without requesting an install; ranges are its purpose.
+    if (!requirement.constraint) findings.push(...pinFindings(requirement, context));
     if (tree.requiresHashes && !requirement.constraint) {
       const finding = hashFinding(requirement.entry);
       if (finding !== undefined) findings.push(finding);
