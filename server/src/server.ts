@@ -6,7 +6,9 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type CancellationToken,
+  type CodeActionParams,
   type Connection,
+  type HoverParams,
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -14,7 +16,7 @@ import { diagnosticsFor } from "./handlers/diagnostics";
 import { codeActionsFor, pinAllKind } from "./handlers/codeActions";
 import { hoverFor } from "./handlers/hover";
 import { linksFor } from "./handlers/links";
-import { ProjectState, uriToFile } from "./projectState";
+import { ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
 import { defaultSettings, readSettings, type Settings } from "./settings";
 import { pinsightVersion } from "./version";
 import { fileURLToPath } from "node:url";
@@ -189,41 +191,32 @@ export function startServer(connection: Connection): void {
     return { kind: DocumentDiagnosticReportKind.Full, items };
   });
 
+  /** Answers a document request from the document's analysis, inside the error/cancellation guard. */
+  function onAnalysis<P extends { textDocument: { uri: string } }, R>(
+    name: string,
+    fallback: R,
+    handle: (analysis: DocumentAnalysis, params: P) => R,
+  ): (params: P, token: CancellationToken) => Promise<R> {
+    return async (params, token) =>
+      (await guard(
+        name,
+        async () => {
+          const analysis = project.analyze(params.textDocument.uri, await settingsFor(params.textDocument.uri));
+          return analysis === undefined ? fallback : handle(analysis, params);
+        },
+        token,
+      )) ?? fallback;
+  }
+
   connection.onHover(
-    async (params, token) =>
-      (await guard(
-        "hover",
-        async () => {
-          const analysis = project.analyze(params.textDocument.uri, await settingsFor(params.textDocument.uri));
-          return analysis === undefined ? null : hoverFor(analysis, params.position, project);
-        },
-        token,
-      )) ?? null,
+    onAnalysis("hover", null, (analysis, params: HoverParams) => hoverFor(analysis, params.position, project)),
   );
-
   connection.onCodeAction(
-    async (params, token) =>
-      (await guard(
-        "codeAction",
-        async () => {
-          const analysis = project.analyze(params.textDocument.uri, await settingsFor(params.textDocument.uri));
-          return analysis === undefined ? [] : codeActionsFor(analysis, params, versionedEdits);
-        },
-        token,
-      )) ?? [],
+    onAnalysis("codeAction", [], (analysis, params: CodeActionParams) =>
+      codeActionsFor(analysis, params, versionedEdits),
+    ),
   );
-
-  connection.onDocumentLinks(
-    async (params, token) =>
-      (await guard(
-        "documentLinks",
-        async () => {
-          const analysis = project.analyze(params.textDocument.uri, await settingsFor(params.textDocument.uri));
-          return analysis === undefined ? [] : linksFor(analysis);
-        },
-        token,
-      )) ?? [],
-  );
+  connection.onDocumentLinks(onAnalysis("documentLinks", [], (analysis) => linksFor(analysis)));
 
   connection.onNotification("pinsight/workspaceTrust", () => {
     // Nothing is contacted yet; later issues decide which index URLs an untrusted workspace may use.

@@ -121,6 +121,34 @@ export function parseOptionWords(words: readonly ShlexWord[]): ParsedOptions {
     positional,
     error: { message, start, end },
   });
+  /**
+   * Records an option that takes a value: the `inline` one (`--opt=value`, `-ovalue`) or else the
+   * next word. Returns an error message, or the number of extra words consumed.
+   */
+  const take = (
+    spec: OptionSpec,
+    spelling: string,
+    word: ShlexWord,
+    inline: { value: string; start: number } | undefined,
+    next: ShlexWord | undefined,
+  ): { error: string; end: number } | { consumed: number } => {
+    const source = inline ?? (next === undefined ? undefined : { value: next.value, start: next.start });
+    if (source === undefined) return { error: `${spelling} option requires 1 argument`, end: word.end };
+    const end = inline !== undefined ? word.end : (next as ShlexWord).end;
+    const invalid = validate(spec, spelling, source.value);
+    if (invalid !== undefined) return { error: invalid, end };
+    parsed.push({
+      name: spec.name,
+      spelling,
+      value: source.value,
+      start: word.start,
+      end,
+      valueStart: source.start,
+      valueEnd: end,
+    });
+    return { consumed: inline !== undefined ? 0 : 1 };
+  };
+
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as ShlexWord;
     const arg = word.value;
@@ -139,26 +167,11 @@ export function parseOptionWords(words: readonly ShlexWord[]): ParsedOptions {
         parsed.push({ name: spec.name, spelling, start: word.start, end: word.end });
         continue;
       }
-      let value: string;
-      let valueStart: number;
-      let valueEnd: number;
-      let end = word.end;
-      if (eq >= 0) {
-        value = arg.slice(eq + 1);
-        valueStart = word.start + Math.min(word.end - word.start, eq + 1);
-        valueEnd = word.end;
-      } else {
-        const next = words[i + 1];
-        if (next === undefined) return fail(`${spelling} option requires 1 argument`, word.start, word.end);
-        value = next.value;
-        valueStart = next.start;
-        valueEnd = next.end;
-        end = next.end;
-        i++;
-      }
-      const invalid = validate(spec, spelling, value);
-      if (invalid !== undefined) return fail(invalid, word.start, end);
-      parsed.push({ name: spec.name, spelling, value, start: word.start, end, valueStart, valueEnd });
+      const inline =
+        eq >= 0 ? { value: arg.slice(eq + 1), start: word.start + Math.min(word.end - word.start, eq + 1) } : undefined;
+      const result = take(spec, spelling, word, inline, words[i + 1]);
+      if ("error" in result) return fail(result.error, word.start, result.end);
+      i += result.consumed;
       continue;
     }
     if (arg.startsWith("-") && arg !== "-") {
@@ -171,26 +184,11 @@ export function parseOptionWords(words: readonly ShlexWord[]): ParsedOptions {
           parsed.push({ name: spec.name, spelling, start: word.start, end: word.end });
           continue;
         }
-        let value: string;
-        let valueStart: number;
-        let valueEnd: number;
-        let end = word.end;
-        if (j + 1 < arg.length) {
-          value = arg.slice(j + 1);
-          valueStart = word.end - value.length;
-          valueEnd = word.end;
-        } else {
-          const next = words[i + 1];
-          if (next === undefined) return fail(`${spelling} option requires 1 argument`, word.start, word.end);
-          value = next.value;
-          valueStart = next.start;
-          valueEnd = next.end;
-          end = next.end;
-          i++;
-        }
-        const invalid = validate(spec, spelling, value);
-        if (invalid !== undefined) return fail(invalid, word.start, end);
-        parsed.push({ name: spec.name, spelling, value, start: word.start, end, valueStart, valueEnd });
+        const rest = arg.slice(j + 1);
+        const inline = rest !== "" ? { value: rest, start: word.end - rest.length } : undefined;
+        const result = take(spec, spelling, word, inline, words[i + 1]);
+        if ("error" in result) return fail(result.error, word.start, result.end);
+        i += result.consumed;
         break;
       }
       continue;
