@@ -65,7 +65,8 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
   const lines: string[] = [];
   const title = entry.name !== undefined ? `**${escapeMarkdown(entry.name.value)}**` : "**Unnamed direct reference**";
   const normalized =
-    entry.normalizedName !== undefined && entry.normalizedName !== entry.name?.value
+    // The normalised name is worth showing when separators differ, not for case alone.
+    entry.normalizedName !== undefined && entry.normalizedName !== entry.name?.value.toLowerCase()
       ? ` (normalised: ${inlineCode(entry.normalizedName)})`
       : "";
   lines.push(`${title}${normalized}${entry.editable ? " — editable install" : ""}`);
