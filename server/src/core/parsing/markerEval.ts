@@ -74,12 +74,18 @@ export function evaluateMarker(
   // Untagged CPython builds report "3.13.0+", which is not a version; packaging repairs it.
   const full = env["python_full_version"];
   if (typeof full === "string" && full.endsWith("+")) env["python_full_version"] = `${full}local`;
-  const result = evaluateNode(marker, env);
+  const result = evaluateNode(marker, { env, versionResults: new Map() });
   return typeof result === "boolean" ? { ok: true, value: result } : result;
 }
 
-function evaluateNode(node: MarkerNode, env: Readonly<Record<string, Value>>): boolean | Failure {
-  if (node.kind === "compare") return evaluateComparison(node, env);
+interface Evaluation {
+  readonly env: Readonly<Record<string, Value>>;
+  /** Version comparisons already made in this evaluation, by operator, right and left side. */
+  readonly versionResults: Map<string, boolean | null>;
+}
+
+function evaluateNode(node: MarkerNode, evaluation: Evaluation): boolean | Failure {
+  if (node.kind === "compare") return evaluateComparison(node, evaluation);
   // A disjunction of conjunctions: "or" starts a new group.
   let any = false;
   let all = true;
@@ -88,7 +94,7 @@ function evaluateNode(node: MarkerNode, env: Readonly<Record<string, Value>>): b
       any ||= all;
       all = true;
     } else if (item !== "and") {
-      const value = evaluateNode(item, env);
+      const value = evaluateNode(item, evaluation);
       if (typeof value !== "boolean") return value;
       all &&= value;
     }
@@ -109,7 +115,8 @@ function isFailure(value: Value | Failure): value is Failure {
   return typeof value === "object" && "ok" in value;
 }
 
-function evaluateComparison(node: MarkerComparison, env: Readonly<Record<string, Value>>): boolean | Failure {
+function evaluateComparison(node: MarkerComparison, evaluation: Evaluation): boolean | Failure {
+  const { env } = evaluation;
   const { left, op, right } = node;
   // packaging looks up the left operand when it is a variable and then takes the right one's text
   // as is, even when that is a variable too (`os_name == sys_platform` compares with the string
@@ -144,8 +151,8 @@ function evaluateComparison(node: MarkerComparison, env: Readonly<Record<string,
     rhs = typeof rhs === "string" ? normalizeName(rhs) : rhs.map(normalizeName);
   }
   if (versionVariables.has(key) && typeof rhs === "string") {
-    const specifier = parseSpecifier(`${op}${rhs}`);
-    if (specifier.ok) return specifier.value.contains(lhs, { prereleases: true });
+    const result = compareVersions(evaluation, op, rhs, lhs);
+    if (result !== null) return result;
   }
   switch (op) {
     case "in":
@@ -168,6 +175,20 @@ function evaluateComparison(node: MarkerComparison, env: Readonly<Record<string,
         error: `Undefined <Op(${pythonRepr(op)})> on ${pythonRepr(lhs)} and ${pythonRepr(rhs)}.`,
       };
   }
+}
+
+/**
+ * `Specifier(op + rhs).contains(lhs, prereleases=True)`, or null when `op + rhs` is not a valid
+ * specifier. Memoised per evaluation: generated markers repeat the same comparison many times.
+ */
+function compareVersions(evaluation: Evaluation, op: string, rhs: string, lhs: string): boolean | null {
+  const key = `${op}\0${rhs}\0${lhs}`;
+  const known = evaluation.versionResults.get(key);
+  if (known !== undefined) return known;
+  const specifier = parseSpecifier(`${op}${rhs}`);
+  const result = specifier.ok ? specifier.value.contains(lhs, { prereleases: true }) : null;
+  evaluation.versionResults.set(key, result);
+  return result;
 }
 
 /** Python's `repr()` of a string (or of a frozenset of strings, sorted), for packaging's messages. */

@@ -64,56 +64,72 @@ export class MarkerParser {
 
   /** marker = marker_atom (BOOLOP marker_atom)* */
   parseMarker(): MarkerList {
+    const start = this.tokenizer.position;
+    const items = this.parseSequence();
+    return { kind: "list", items, span: { start, end: this.tokenizer.position } };
+  }
+
+  private parseSequence(): (MarkerNode | "and" | "or")[] {
     const t = this.tokenizer;
-    const start = t.position;
     const items: (MarkerNode | "and" | "or")[] = [this.parseAtom()];
     while (t.check("BOOLOP")) {
-      items.push(t.read().text === "and" ? "and" : "or");
+      items.push(t.source.charCodeAt(t.take()) === 97 ? "and" : "or");
       items.push(this.parseAtom());
     }
-    return { kind: "list", items, span: { start, end: t.position } };
+    return items;
   }
 
   /** marker_atom = WS? '(' WS? marker WS? ')' WS? | WS? marker_item WS? */
   private parseAtom(): MarkerNode {
     const t = this.tokenizer;
-    t.consume("WS");
+    t.skipWs();
     let node: MarkerNode;
     if (t.check("LEFT_PARENTHESIS")) {
-      const open = t.position;
-      t.read();
+      const open = t.take();
       // Recursion is bounded so that hostile input cannot overflow the stack.
       if (++this.depth > maxMarkerDepth) {
         throw t.error(`Marker nesting is deeper than ${maxMarkerDepth} levels`, open, open + 1);
       }
-      t.consume("WS");
-      const inner = this.parseMarker();
-      t.consume("WS");
+      t.skipWs();
+      const items = this.parseSequence();
+      t.skipWs();
       if (!t.check("RIGHT_PARENTHESIS")) {
         throw t.error("Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after marker expression", open);
       }
-      t.read();
+      t.take();
       this.depth--;
-      node = { kind: "list", items: inner.items, span: { start: open, end: t.position } };
+      node = { kind: "list", items, span: { start: open, end: t.position } };
     } else {
       node = this.parseItem();
     }
-    t.consume("WS");
+    t.skipWs();
     return node;
   }
 
   /** marker_item = WS? marker_var WS? marker_op WS? marker_var WS? */
   private parseItem(): MarkerComparison {
     const t = this.tokenizer;
-    t.consume("WS");
+    t.skipWs();
     const start = t.position;
-    const left = this.parseVar();
-    t.consume("WS");
+    let left = this.parseVar();
+    t.skipWs();
     const op = this.parseOp();
-    t.consume("WS");
-    const right = this.parseVar();
+    t.skipWs();
+    let right = this.parseVar();
     const end = t.position;
-    t.consume("WS");
+    t.skipWs();
+    // PEP 685, as packaging applies it when a marker is built: the literal compared with `extra`,
+    // and the literal tested for membership in `extras` or `dependency_groups`, are normalised like
+    // names, so that `str()`, equality and evaluation agree.
+    if (left.kind === "variable" && left.name === "extra" && right.kind === "value") {
+      right = { ...right, value: normalizeName(right.value) };
+    } else if (
+      right.kind === "variable" &&
+      left.kind === "value" &&
+      (right.name === "extra" || setVariables.has(right.name))
+    ) {
+      left = { ...left, value: normalizeName(left.value) };
+    }
     return { kind: "compare", left, op, right, span: { start, end } };
   }
 
@@ -121,14 +137,15 @@ export class MarkerParser {
   private parseVar(): MarkerVariable | MarkerValue {
     const t = this.tokenizer;
     if (t.check("VARIABLE")) {
-      const token = t.read();
-      return { kind: "variable", name: canonicalVariable(token.text), span: { start: token.position, end: t.position } };
+      const start = t.take();
+      const text = t.source.slice(start, t.position);
+      return { kind: "variable", name: canonicalVariables[text] ?? text, span: { start, end: t.position } };
     }
     if (t.check("QUOTED_STRING")) {
-      const token = t.read();
-      const value = pythonStringLiteral(token.text);
-      if (value === null) throw t.error("Invalid quoted string", token.position, t.position);
-      return { kind: "value", value, span: { start: token.position, end: t.position } };
+      const start = t.take();
+      const value = pythonStringBody(t.source.slice(start + 1, t.position - 1));
+      if (value === null) throw t.error("Invalid quoted string", start, t.position);
+      return { kind: "value", value, span: { start, end: t.position } };
     }
     throw t.error("Expected a marker variable or quoted string");
   }
@@ -137,11 +154,11 @@ export class MarkerParser {
   private parseOp(): MarkerOperator {
     const t = this.tokenizer;
     if (t.check("IN")) {
-      t.read();
+      t.take();
       return "in";
     }
     if (t.check("NOT")) {
-      t.read();
+      t.take();
       t.expect("WS", "whitespace after 'not'");
       t.expect("IN", "'in' after 'not'");
       return "not in";
@@ -151,11 +168,15 @@ export class MarkerParser {
   }
 }
 
-/** packaging's `process_env_var`: `os.name` → `os_name`, `python_implementation` → `platform_python_implementation`. */
-function canonicalVariable(text: string): string {
-  const name = text.replace(/\./g, "_");
-  return name === "python_implementation" ? "platform_python_implementation" : name;
-}
+/** packaging's `process_env_var` for the legacy spellings; the other names are already canonical. */
+const canonicalVariables: Readonly<Record<string, string>> = {
+  "os.name": "os_name",
+  "sys.platform": "sys_platform",
+  "platform.version": "platform_version",
+  "platform.machine": "platform_machine",
+  "platform.python_implementation": "platform_python_implementation",
+  python_implementation: "platform_python_implementation",
+};
 
 const simpleEscapes: Readonly<Record<string, string>> = {
   "\\": "\\",
@@ -174,10 +195,6 @@ function isOctal(c: string | undefined): boolean {
   return c !== undefined && c >= "0" && c <= "7";
 }
 
-function isHex(text: string): boolean {
-  return /^[0-9a-fA-F]*$/.test(text);
-}
-
 /**
  * What Python's `ast.literal_eval` makes of a quoted-string token, which is how packaging reads
  * marker values: the standard escapes are interpreted (`'\x41'` is `A`), unknown ones are kept
@@ -190,69 +207,72 @@ function isHex(text: string): boolean {
  * carry; it is refused rather than guessed. No real marker uses it.
  */
 export function pythonStringLiteral(token: string): string | null {
-  const body = token.slice(1, -1);
-  if (body.includes("\0") || /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(body)) {
-    return null;
-  }
-  if (!body.includes("\\")) return /[\r\n]/.test(body) ? null : body;
-  let result = "";
+  return pythonStringBody(token.slice(1, -1));
+}
+
+/** `pythonStringLiteral` of the text between the quotes. */
+function pythonStringBody(body: string): string | null {
+  let plain = true;
   for (let i = 0; i < body.length; i++) {
-    const c = body[i] as string;
-    if (c === "\n" || c === "\r") return null;
-    if (c !== "\\") {
-      result += c;
-      continue;
+    const code = body.charCodeAt(i);
+    if (code === 0 || code === 10 || code === 13) {
+      // NUL is refused anywhere; a line break only when it is not escaped (checked below).
+      if (code === 0 || plain) return null;
+    } else if (code === 92) {
+      plain = false;
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      const next = body.charCodeAt(i + 1);
+      if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return null;
+      i++;
     }
-    const n = body[++i];
+  }
+  if (plain) return body;
+  const parts: string[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const backslash = body.indexOf("\\", i);
+    const run = body.slice(i, backslash < 0 ? body.length : backslash);
+    if (run.includes("\n") || run.includes("\r")) return null;
+    parts.push(run);
+    if (backslash < 0) break;
+    i = backslash + 1;
+    const n = body[i++];
     if (n === undefined) return null; // The backslash escapes the closing quote.
     const simple = simpleEscapes[n];
     if (simple !== undefined) {
-      result += simple;
+      parts.push(simple);
     } else if (n === "\n") {
       // A backslash-newline continues the string on the next line and adds nothing.
     } else if (n === "\r") {
       // Python reads `\r\n` and a lone `\r` in source as one newline.
-      if (body[i + 1] === "\n") i++;
+      if (body[i] === "\n") i++;
     } else if (isOctal(n)) {
-      let digits = n;
-      while (digits.length < 3 && isOctal(body[i + 1])) digits += body[++i];
-      result += String.fromCharCode(parseInt(digits, 8));
+      let code = n.charCodeAt(0) - 48;
+      for (let digits = 1; digits < 3 && isOctal(body[i]); digits++) code = code * 8 + body.charCodeAt(i++) - 48;
+      parts.push(String.fromCharCode(code));
     } else if (n === "x" || n === "u" || n === "U") {
-      const length = n === "x" ? 2 : n === "u" ? 4 : 8;
-      const hex = body.slice(i + 1, i + 1 + length);
-      if (hex.length !== length || !isHex(hex)) return null;
-      const code = parseInt(hex, 16);
-      if (code > 0x10ffff) return null;
-      result += String.fromCodePoint(code);
-      i += length;
+      const code = hexAt(body, i, n === "x" ? 2 : n === "u" ? 4 : 8);
+      if (code < 0 || code > 0x10ffff) return null;
+      parts.push(String.fromCodePoint(code));
+      i += n === "x" ? 2 : n === "u" ? 4 : 8;
     } else if (n === "N") {
       return null;
     } else {
-      result += `\\${n}`;
+      parts.push("\\", n);
     }
   }
-  return result;
+  return parts.join("");
 }
 
-/**
- * PEP 685, as packaging applies it when a marker is built: the literal compared with `extra`, and
- * the literal tested for membership in `extras` or `dependency_groups`, are normalised like names,
- * so that `str()`, equality and evaluation agree.
- */
-export function normalizeMarkerExtras(list: MarkerList): MarkerList {
-  return {
-    ...list,
-    items: list.items.map((item) => {
-      if (typeof item === "string") return item;
-      if (item.kind === "list") return normalizeMarkerExtras(item);
-      const { left, right } = item;
-      if (left.kind === "variable" && left.name === "extra" && right.kind === "value") {
-        return { ...item, right: { ...right, value: normalizeName(right.value) } };
-      }
-      if (right.kind === "variable" && left.kind === "value" && (right.name === "extra" || setVariables.has(right.name))) {
-        return { ...item, left: { ...left, value: normalizeName(left.value) } };
-      }
-      return item;
-    }),
-  };
+/** The value of exactly `length` hex digits at `at`, or -1. */
+function hexAt(text: string, at: number, length: number): number {
+  if (at + length > text.length) return -1;
+  let value = 0;
+  for (let i = at; i < at + length; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }

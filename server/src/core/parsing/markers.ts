@@ -1,8 +1,6 @@
 import {
   MarkerParser,
-  normalizeMarkerExtras,
   type MarkerComparison,
-  type MarkerList,
   type MarkerNode,
   type MarkerValue,
   type MarkerVariable,
@@ -33,7 +31,7 @@ export {
   type MarkerEvaluationErrorKind,
   type TargetPlatform,
 } from "./markerEval";
-export type { Pep508Error } from "./pep508Tokenizer";
+export type { Pep508Error, Pep508Error as MarkerError } from "./pep508Tokenizer";
 
 export type MarkerParseResult =
   { readonly ok: true; readonly marker: MarkerNode } | { readonly ok: false; readonly error: Pep508Error };
@@ -47,7 +45,7 @@ export function parseMarker(text: string): MarkerParseResult {
     const tokenizer = new Tokenizer(text);
     const marker = new MarkerParser(tokenizer).parseMarker();
     tokenizer.expect("END", "end of marker expression");
-    return normalizeMarkerExtras(marker);
+    return marker;
   });
   return result.ok ? { ok: true, marker: result.value } : result;
 }
@@ -130,7 +128,14 @@ const subjects: Readonly<Record<string, string>> = {
 };
 
 /** How a comparison reads with its operands swapped (`"3.8" <= python_version` is `python_version >= "3.8"`). */
-const mirrored: Readonly<Record<string, string>> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!=" };
+const mirrored: Readonly<Record<string, string>> = {
+  "<": ">",
+  "<=": ">=",
+  ">": "<",
+  ">=": "<=",
+  "==": "==",
+  "!=": "!=",
+};
 
 /**
  * Short English for hovers, e.g. `only when Python < 3.8 and on Windows`. `and` groups inside an
@@ -153,6 +158,13 @@ function describeComparison(node: MarkerComparison): string {
   if (left.kind === "value" && right.kind === "variable" && mirrored[op] !== undefined) {
     [left, right] = [right, left];
     op = mirrored[op] as typeof op;
+  }
+  if (left.kind === "value" && right.kind === "variable" && (op === "in" || op === "not in")) {
+    const negated = op === "not in" ? " not" : "";
+    if (right.name === "extras") return `the "${left.value}" extra is${negated} requested`;
+    if (right.name === "dependency_groups") return `the "${left.value}" dependency group is${negated} requested`;
+    const subject = subjects[right.name] ?? right.name;
+    return `${subject}${negated ? " does not contain" : " contains"} "${left.value}"`;
   }
   if (left.kind !== "variable" || right.kind !== "value") return markerToString(node);
   const value = right.value;
@@ -191,6 +203,3 @@ function describeComparison(node: MarkerComparison): string {
   const subject = subjects[left.name] ?? left.name;
   return `${subject} ${op} "${value}"`;
 }
-
-export type { Pep508Error as MarkerError } from "./pep508Tokenizer";
-export type { MarkerList as MarkerGroup };
