@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { analyzeFile, type InstalledVersions } from "./core/analysis/analyze";
 import { applySeverities, type Finding } from "./core/analysis/findings";
 import { parseRequirementsTree } from "./core/parsing/requirementsFile";
-import type { ParsedRequirementsFile, RequirementsTree } from "./core/parsing/requirementsModel";
+import type { ParseCache, ParsedRequirementsFile, RequirementsTree } from "./core/parsing/requirementsModel";
 import { LineIndex } from "./core/text/lineIndex";
 import { createIncludeReader } from "./node/includeReader";
 import { findPythonEnvironment, readInstalledDistributions } from "./node/venv";
@@ -39,6 +39,8 @@ const environmentTtlMs = 10_000;
 export class ProjectState {
   private readonly analyses = new Map<string, { generation: number; analysis: DocumentAnalysis }>();
   private readonly environments = new Map<string, EnvironmentState>();
+  /** Parses of included files on disk, reused while their mtime and size are unchanged. */
+  private readonly parseCache: ParseCache = new Map();
   private generation = 0;
 
   constructor(
@@ -79,6 +81,7 @@ export class ProjectState {
     const tree = parseRequirementsTree(file, reader, {
       env: this.host.environmentVariables,
       rootText: document.text,
+      cache: this.parseCache,
     });
     const parsed = tree.files[file];
     if (parsed === undefined) return undefined;

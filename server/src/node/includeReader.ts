@@ -15,6 +15,16 @@ export function createIncludeReader(
   openDocuments: (file: string) => string | undefined = () => undefined,
 ): IncludeReader {
   return {
+    stamp(file: string): string | undefined {
+      // Open documents change without touching the disk, so only closed files get a stamp.
+      if (openDocuments(file) !== undefined || /^https?:\/\//i.test(file)) return undefined;
+      try {
+        const stat = fs.statSync(file);
+        return stat.isFile() ? `${stat.mtimeMs}:${stat.size}:${stat.ino}` : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     resolve(fromFile: string, target: string): string {
       if (/^https?:\/\//i.test(target)) return target;
       if (/^file:/i.test(target)) {

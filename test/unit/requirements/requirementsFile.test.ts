@@ -316,6 +316,30 @@ describe("requirements file: includes (SPECS 1.4)", () => {
     assert.match(tree.includeProblems[1]?.problem.message ?? "", /^Could not open constraint file: .*directory/);
   });
 
+  it("reuses the parse of an included file while its stamp is unchanged", () => {
+    const files: Record<string, string> = { "/p/r.txt": "-r base.txt\n", "/p/base.txt": "a==1\n" };
+    let stamp = "1";
+    let reads = 0;
+    const base = memoryReader(files);
+    const reader = {
+      ...base,
+      stamp: (file: string) => (file === "/p/base.txt" ? stamp : undefined),
+      read: (file: string) => {
+        reads++;
+        return base.read(file);
+      },
+    };
+    const cache = new Map();
+    const first = parseRequirementsTree("/p/r.txt", reader, { cache });
+    const second = parseRequirementsTree("/p/r.txt", reader, { cache });
+    assert.equal(second.files["/p/base.txt"], first.files["/p/base.txt"]);
+    assert.equal(reads, 3, "the root is read each time, the unchanged include once");
+    files["/p/base.txt"] = "a==2\n";
+    stamp = "2";
+    const third = parseRequirementsTree("/p/r.txt", reader, { cache });
+    assert.equal(third.requirements[0]?.entry.specifier?.value, "==2");
+  });
+
   it("reads -rfile and --requirement=file", () => {
     const file = parseRequirementsText("-rbase.txt\n--requirement=other.txt\n--constraint c.txt\n");
     assert.deepEqual(

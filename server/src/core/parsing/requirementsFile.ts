@@ -9,6 +9,7 @@ import type {
   IncludeEntry,
   IncludeReader,
   OptionEntry,
+  ParseCache,
   ParsedRequirementsFile,
   ParseProblem,
   RequirementEntry,
@@ -216,6 +217,9 @@ function parseLogicalLine(line: LogicalLine): {
   return { entries, problems, requiresHashes: entries.some((e) => e.option === "require-hashes") };
 }
 
+/** Cached parses kept at most; a workspace has far fewer requirements files. */
+const maxCachedFiles = 500;
+
 /** A bound on files visited through includes: real trees have a handful, hostile ones could explode. */
 export const maxIncludedFiles = 200;
 
@@ -227,7 +231,7 @@ export const maxIncludedFiles = 200;
 export function parseRequirementsTree(
   root: string,
   reader: IncludeReader,
-  options: ParseOptions & { readonly rootText?: string } = {},
+  options: ParseOptions & { readonly rootText?: string; readonly cache?: ParseCache } = {},
 ): RequirementsTree {
   const files: Record<string, ParsedRequirementsFile> = {};
   const requirements: EffectiveRequirement[] = [];
@@ -240,12 +244,23 @@ export function parseRequirementsTree(
     if (cached !== undefined) return cached;
     if (file === root && options.rootText !== undefined)
       return (files[file] = parseRequirementsText(options.rootText, options));
+    // An unchanged included file (same stamp) is not parsed again.
+    const stamp = options.cache === undefined ? undefined : reader.stamp?.(file);
+    const hit = stamp === undefined ? undefined : options.cache?.get(file);
+    if (hit !== undefined && hit.stamp === stamp) return (files[file] = hit.parsed);
+    const remember = (parsed: ParsedRequirementsFile): ParsedRequirementsFile => {
+      if (stamp !== undefined && options.cache !== undefined) {
+        if (options.cache.size >= maxCachedFiles) options.cache.clear();
+        options.cache.set(file, { stamp, parsed });
+      }
+      return (files[file] = parsed);
+    };
     const read = reader.read(file);
     switch (read.kind) {
       case "text":
-        return (files[file] = parseRequirementsText(read.text, options));
+        return remember(parseRequirementsText(read.text, options));
       case "bytes":
-        return (files[file] = parseRequirementsBytes(read.bytes, options));
+        return remember(parseRequirementsBytes(read.bytes, options));
       case "missing":
         return { error: `[Errno 2] No such file or directory: '${file}'`, missing: true };
       default:

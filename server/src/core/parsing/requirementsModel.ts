@@ -146,6 +146,11 @@ export interface RequirementsTree {
  * its open documents plus disk reads, the CLI disk reads, tests an in-memory map.
  */
 export interface IncludeReader {
+  /**
+   * A key that changes whenever the file's content may have changed (e.g. mtime and size), so a
+   * parse can be reused while it stays the same; undefined when the file must be read every time.
+   */
+  stamp?(file: string): string | undefined;
   /** Resolves `target` as written in `fromFile` to the identity of the file it names. */
   resolve(fromFile: string, target: string): string;
   /**
@@ -161,3 +166,6 @@ export interface IncludeReader {
     | { readonly kind: "not-a-file"; readonly reason: string }
     | { readonly kind: "error"; readonly reason: string };
 }
+
+/** Parses of included files, reused while their reader stamp is unchanged. */
+export type ParseCache = Map<string, { readonly stamp: string; readonly parsed: ParsedRequirementsFile }>;
