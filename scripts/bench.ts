@@ -22,6 +22,18 @@ function stats(samples: number[]): { p50: number; p95: number; min: number } {
   return { p50: at(0.5), p95: at(0.95), min: sorted[0] ?? NaN };
 }
 
+/** Milliseconds of each of `runs` calls of `once`, after `warmups` unmeasured calls. */
+function timeRuns(warmups: number, runs: number, once: () => void): number[] {
+  for (let i = 0; i < warmups; i++) once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    once();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return samples;
+}
+
 function corpusFiles(): { dir: string; files: string[] } {
   // The full shared corpus when it sits beside the clone; otherwise the curated copy in the fixtures.
   const shared = path.resolve(root, "../shared/corpus/requirements");
@@ -41,16 +53,9 @@ function corpusFiles(): { dir: string; files: string[] } {
 function benchParse(files: string[], runs: number): { mbPerSec: number; bytes: number; p50Ms: number } {
   const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const reader = createIncludeReader();
-  const once = (): void => {
+  const samples = timeRuns(3, runs, () => {
     for (const file of files) parseRequirementsTree(file, reader, { env: {} });
-  };
-  for (let i = 0; i < 3; i++) once();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    once();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
+  });
   const { p50 } = stats(samples);
   return { mbPerSec: bytes / 1e6 / (p50 / 1000), bytes, p50Ms: p50 };
 }
@@ -78,17 +83,9 @@ function benchLargeFile(runs: number): { p50Ms: number; p95Ms: number; lines: nu
   const text = fs.readFileSync(file, "utf8");
   // As in the server: the edited file is parsed every time, unchanged included files come from the cache.
   const cache: ParseCache = new Map();
-  const once = (): void => {
-    const tree = parseRequirementsTree(file, reader, { env: {}, rootText: text, cache });
-    analyzeFile(tree, file);
-  };
-  for (let i = 0; i < 20; i++) once();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    once();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
+  const samples = timeRuns(20, runs, () => {
+    analyzeFile(parseRequirementsTree(file, reader, { env: {}, rootText: text, cache }), file);
+  });
   const { p50, p95 } = stats(samples);
   return { p50Ms: p50, p95Ms: p95, lines: text.split("\n").length };
 }
