@@ -1,0 +1,208 @@
+import { createHash, randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { CacheStore } from "../core/index/indexClient";
+
+const magic = "PINSIGHT-CACHE 1";
+
+export interface DiskCacheOptions {
+  readonly directory: string;
+  /** Total size in bytes above which the least recently used entries are removed (default 256 MiB). */
+  readonly maxBytes?: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface DiskCacheStats {
+  reads: number;
+  hits: number;
+  corrupt: number;
+  writes: number;
+  writeFailures: number;
+  evictions: number;
+}
+
+/**
+ * The on-disk cache store. Each entry is one file named by the SHA-256 of its key (keys never hold
+ * credentials, and the hash keeps even the index host out of file names). A file starts with a header
+ * line carrying the payload's length and SHA-256; an entry whose header, length or checksum does not
+ * match is deleted and reported as a miss, so a truncated, bit-flipped or garbage file is refetched
+ * rather than read. Writes go to a temporary file that is renamed into place, so a crash never leaves
+ * half an entry under the real name. A read-only or full disk only costs the cache: failures are
+ * logged once and the server carries on from memory.
+ */
+export class DiskCache implements CacheStore {
+  readonly stats: DiskCacheStats = { reads: 0, hits: 0, corrupt: 0, writes: 0, writeFailures: 0, evictions: 0 };
+  private readonly maxBytes: number;
+  private readonly log: (message: string) => void;
+  private sizes: Map<string, { size: number; used: number }> | null = null;
+  private total = 0;
+  private warnedWrite = false;
+  private scanning: Promise<void> | null = null;
+
+  constructor(private readonly options: DiskCacheOptions) {
+    this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get directory(): string {
+    return this.options.directory;
+  }
+
+  fileFor(key: string): string {
+    const hash = createHash("sha256").update(key).digest("hex");
+    return path.join(this.options.directory, hash.slice(0, 2), `${hash}.entry`);
+  }
+
+  async read(key: string): Promise<string | null> {
+    this.stats.reads++;
+    const file = this.fileFor(key);
+    let data: Buffer;
+    try {
+      data = await fs.readFile(file);
+    } catch {
+      return null;
+    }
+    const payload = decodeEntry(data);
+    if (payload === null) {
+      this.stats.corrupt++;
+      this.log(`discarding corrupt cache entry ${path.basename(file)}`);
+      await fs.rm(file, { force: true }).catch(() => undefined);
+      this.forget(file);
+      return null;
+    }
+    this.stats.hits++;
+    const now = Date.now();
+    const known = this.sizes?.get(file);
+    if (known) known.used = now;
+    // Recency is kept in the file's mtime so that eviction survives restarts; failures do not matter.
+    fs.utimes(file, now / 1000, now / 1000).catch(() => undefined);
+    return payload;
+  }
+
+  async write(key: string, payload: string): Promise<void> {
+    const file = this.fileFor(key);
+    const body = encodeEntry(payload);
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(temp, body);
+      await fs.rename(temp, file);
+      this.stats.writes++;
+    } catch (error) {
+      this.stats.writeFailures++;
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      if (!this.warnedWrite) {
+        this.warnedWrite = true;
+        this.log(
+          `cannot write the cache in ${this.options.directory} (${(error as Error).message}); using memory only`,
+        );
+      }
+      return;
+    }
+    await this.account(file, body.length);
+  }
+
+  async clear(): Promise<void> {
+    await fs.rm(this.options.directory, { recursive: true, force: true });
+    this.sizes = new Map();
+    this.total = 0;
+  }
+
+  /** The total size of the entries, scanning the directory once. */
+  async size(): Promise<number> {
+    await this.scan();
+    return this.total;
+  }
+
+  private forget(file: string): void {
+    const known = this.sizes?.get(file);
+    if (known) {
+      this.total -= known.size;
+      this.sizes?.delete(file);
+    }
+  }
+
+  private async account(file: string, size: number): Promise<void> {
+    await this.scan();
+    this.forget(file);
+    this.sizes?.set(file, { size, used: Date.now() });
+    this.total += size;
+    if (this.total <= this.maxBytes || !this.sizes) return;
+    const ordered = [...this.sizes.entries()].sort((a, b) => a[1].used - b[1].used);
+    for (const [victim] of ordered) {
+      if (this.total <= this.maxBytes * 0.9) break;
+      if (victim === file) continue;
+      await fs.rm(victim, { force: true }).catch(() => undefined);
+      this.forget(victim);
+      this.stats.evictions++;
+    }
+  }
+
+  private scan(): Promise<void> {
+    if (this.sizes) return Promise.resolve();
+    this.scanning ??= (async () => {
+      const sizes = new Map<string, { size: number; used: number }>();
+      let total = 0;
+      const root = this.options.directory;
+      const shards = await fs.readdir(root).catch(() => [] as string[]);
+      for (const shard of shards) {
+        const dir = path.join(root, shard);
+        const names = await fs.readdir(dir).catch(() => [] as string[]);
+        for (const name of names) {
+          const file = path.join(dir, name);
+          const stat = await fs.stat(file).catch(() => null);
+          if (!stat || !stat.isFile()) continue;
+          if (name.endsWith(".tmp") && Date.now() - stat.mtimeMs > 60_000) {
+            // A leftover from a crashed write: never read, safe to remove.
+            await fs.rm(file, { force: true }).catch(() => undefined);
+            continue;
+          }
+          sizes.set(file, { size: stat.size, used: stat.mtimeMs });
+          total += stat.size;
+        }
+      }
+      this.sizes = sizes;
+      this.total = total;
+    })();
+    return this.scanning;
+  }
+}
+
+/** Serialises a payload with its integrity header. */
+export function encodeEntry(payload: string): Buffer {
+  const bytes = Buffer.from(payload, "utf8");
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  return Buffer.concat([Buffer.from(`${magic} ${bytes.length} ${digest}\n`, "latin1"), bytes]);
+}
+
+/** Returns the payload of a well-formed entry, or null when anything about it is wrong. */
+export function decodeEntry(data: Buffer): string | null {
+  const newline = data.indexOf(0x0a);
+  if (newline < 0 || newline > 200) return null;
+  const header = data.subarray(0, newline).toString("latin1").split(" ");
+  if (header.length !== 4 || `${header[0]} ${header[1]}` !== magic) return null;
+  const length = Number(header[2]);
+  const digest = header[3];
+  const bytes = data.subarray(newline + 1);
+  if (!Number.isInteger(length) || bytes.length !== length) return null;
+  if (createHash("sha256").update(bytes).digest("hex") !== digest) return null;
+  return bytes.toString("utf8");
+}
+
+/**
+ * The CLI's cache directory: `$XDG_CACHE_HOME/pinsight` or `~/.cache/pinsight` (on Windows
+ * `%LOCALAPPDATA%\pinsight\cache`, on macOS `~/Library/Caches/pinsight`), with an `index` subfolder.
+ */
+export function defaultCacheDirectory(
+  env: Readonly<Record<string, string | undefined>>,
+  platform: NodeJS.Platform,
+  home: string,
+): string {
+  if (platform === "win32") {
+    return path.join(env["LOCALAPPDATA"] ?? path.join(home, "AppData", "Local"), "pinsight", "cache", "index");
+  }
+  if (platform === "darwin" && !env["XDG_CACHE_HOME"]) return path.join(home, "Library", "Caches", "pinsight", "index");
+  const base =
+    env["XDG_CACHE_HOME"] && path.isAbsolute(env["XDG_CACHE_HOME"]) ? env["XDG_CACHE_HOME"] : path.join(home, ".cache");
+  return path.join(base, "pinsight", "index");
+}
