@@ -199,6 +199,8 @@ async function readSmallText(file: string): Promise<ReadOutcome> {
 export interface LoadPipConfigOptions extends PipConfigLocationOptions {
   readonly platform?: NodeJS.Platform;
   readonly homedir?: string;
+  /** Where to look, instead of `pipConfigLocations(platform, env, homedir, options)` (tests). */
+  readonly locations?: PipConfigLocations;
 }
 
 /** The effective pip configuration, with which files were found and what went wrong reading them. */
@@ -208,6 +210,14 @@ export interface LoadedPipConfig extends PipConfigResult {
   readonly files: readonly { readonly path: string; readonly kind: PipConfigFileKind }[];
 }
 
+const isDirectorySync = (directory: string): boolean => {
+  try {
+    return fsSync.statSync(directory).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Reads pip's configuration for `pip install` from disk and merges it with the `PIP_*` variables
  * of `env`. Files that do not exist are skipped silently (as pip does); unreadable, oversized or
@@ -216,45 +226,38 @@ export interface LoadedPipConfig extends PipConfigResult {
 export async function loadPipConfig(env: Env, options: LoadPipConfigOptions = {}): Promise<LoadedPipConfig> {
   const platform = options.platform ?? process.platform;
   const homedir = options.homedir ?? os.homedir();
-  const locations = pipConfigLocations(platform, env, homedir, {
-    ...options,
-    isDirectory:
-      options.isDirectory ??
-      ((directory) => {
-        try {
-          return fsSync.statSync(directory).isDirectory();
-        } catch {
-          return false;
-        }
-      }),
-  });
+  const locations =
+    options.locations ??
+    pipConfigLocations(platform, env, homedir, { ...options, isDirectory: options.isDirectory ?? isDirectorySync });
   const warnings: string[] = [];
   const files: PipConfigFile[] = [];
-  const candidates: { path: string; kind: PipConfigFileKind }[] = [];
-  if (!locations.disabled) {
-    for (const file of locations.global) candidates.push({ path: file, kind: "global" });
-    for (const file of locations.user) candidates.push({ path: file, kind: "user" });
-    for (const file of locations.site) candidates.push({ path: file, kind: "site" });
-    if (locations.envFile !== null && locations.envFile !== "")
-      candidates.push({ path: locations.envFile, kind: "env-file" });
-  }
-  const outcomes = await Promise.all(candidates.map((candidate) => readSmallText(candidate.path)));
-  candidates.forEach((candidate, index) => {
-    const outcome = outcomes[index];
-    if (outcome === undefined || outcome.kind === "missing") {
-      if (candidate.kind === "env-file")
-        warnings.push(`PIP_CONFIG_FILE names ${candidate.path}, which does not exist.`);
-      return;
-    }
+  const read = async (file: string, kind: PipConfigFileKind): Promise<boolean> => {
+    const outcome = await readSmallText(file);
+    if (outcome.kind === "missing") return false;
     if (outcome.kind === "exists-unreadable") {
-      warnings.push(`${candidate.path} was not read: ${outcome.reason}.`);
+      warnings.push(`${file} was not read: ${outcome.reason}.`);
       // An existing PIP_CONFIG_FILE still makes pip skip the user files, even when unreadable.
-      if (candidate.kind === "env-file") files.push({ ...candidate, text: "" });
-      return;
+      if (kind === "env-file") files.push({ path: file, kind, text: "" });
+      return true;
     }
-    if (outcome.warning !== undefined) warnings.push(`${candidate.path}: ${outcome.warning}.`);
-    files.push({ ...candidate, text: outcome.text });
-  });
+    if (outcome.warning !== undefined) warnings.push(`${file}: ${outcome.warning}.`);
+    files.push({ path: file, kind, text: outcome.text });
+    return true;
+  };
+  if (!locations.disabled) {
+    const envFiles: PipConfigFile[] = [];
+    let envFileExists = false;
+    if (locations.envFile !== null && locations.envFile !== "") {
+      envFileExists = await read(locations.envFile, "env-file");
+      if (!envFileExists) warnings.push(`PIP_CONFIG_FILE names ${locations.envFile}, which does not exist.`);
+      envFiles.push(...files.splice(0));
+    }
+    for (const file of locations.global) await read(file, "global");
+    // pip does not load the user files when PIP_CONFIG_FILE names a file that exists.
+    if (!envFileExists) for (const file of locations.user) await read(file, "user");
+    for (const file of locations.site) await read(file, "site");
+    files.push(...envFiles);
+  }
   // Python on Windows upper-cases environment names, so `pip_index_url` counts there.
   const pipEnv =
     platform === "win32"
