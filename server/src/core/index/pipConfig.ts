@@ -48,12 +48,6 @@ function pyRstrip(text: string): string {
   return text.slice(0, end);
 }
 
-/** Python's `str.lstrip()` limited to what the regex `\s*` consumes (Unicode whitespace). */
-function pyLstrip(text: string): string {
-  const start = firstNonSpace(text);
-  return start < 0 ? "" : text.slice(start);
-}
-
 /** `SECTCRE`: `\[(?P<header>.+)\]` matched at the start of the stripped line, greedy. */
 const sectionPattern = /^\[([^\n]+)\]/;
 
@@ -134,7 +128,7 @@ export function parseIni(input: string): IniParseResult {
       };
     }
     added.add(key);
-    option = { name, pieces: [pyStrip(pyLstrip(value.slice(delimiter + 1)))], line: lineNumber };
+    option = { name, pieces: [pyStrip(value.slice(delimiter + 1))], line: lineNumber };
     current.set(name, option);
   }
   if (firstError !== null) return { ok: false, error: firstError };
