@@ -1,0 +1,46 @@
+import type { ProjectPage } from "./releaseModel";
+
+/** The result of reading one project page: the page, or why it could not be read at all. */
+export type PageResult =
+  { readonly ok: true; readonly page: ProjectPage } | { readonly ok: false; readonly error: string };
+
+/** The highest Simple API version this reader knows (PyPI serves 1.4). */
+const knownMajor = 1;
+const knownMinor = 4;
+
+/**
+ * Applies the API versioning rule of the Simple Repository API: a newer major version must not be
+ * read (returns the error), a newer minor version is read with a warning.
+ */
+export function checkApiVersion(version: string, warnings: string[]): string | null {
+  const match = /^\s*(\d+)(?:\.(\d+))?/.exec(version);
+  if (!match) {
+    warnings.push(`unrecognised repository version "${version.slice(0, 40)}"; reading it as 1.0`);
+    return null;
+  }
+  const major = Number(match[1]);
+  const minor = Number(match[2] ?? "0");
+  if (major > knownMajor) return `the index uses Simple API version ${major}.${minor}, which Pinsight cannot read`;
+  if (major === knownMajor && minor > knownMinor) {
+    warnings.push(`the index uses Simple API version ${major}.${minor}; newer fields are ignored`);
+  }
+  return null;
+}
+
+/**
+ * Resolves a file link against the page (or `<base>`) URL. Only http(s) and file URLs are kept, and
+ * any credentials in them are removed: file URLs are stored and displayed, and the index client adds
+ * credentials itself when it needs them.
+ */
+export function resolveFileUrl(href: string, baseUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(href.trim(), baseUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "file:") return null;
+  url.username = "";
+  url.password = "";
+  return url.toString();
+}
