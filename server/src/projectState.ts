@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { analyzeFile, type InstalledVersions } from "./core/analysis/analyze";
 import { applySeverities, type Finding } from "./core/analysis/findings";
+import { indexFindings, type IndexSnapshot } from "./core/analysis/indexFindings";
 import { parseRequirementsTree } from "./core/parsing/requirementsFile";
 import type { ParseCache, ParsedRequirementsFile, RequirementsTree } from "./core/parsing/requirementsModel";
 import { LineIndex } from "./core/text/lineIndex";
@@ -19,6 +20,14 @@ export interface DocumentAnalysis {
   readonly lines: LineIndex;
   readonly findings: readonly Finding[];
   readonly installed: InstalledVersions | undefined;
+  /** What the package indexes said when the analysis ran; undefined when indexes are not consulted. */
+  readonly index: IndexSnapshot | undefined;
+}
+
+/** How the project state reaches the package indexes (the server passes one; tests may omit it). */
+export interface IndexHost {
+  /** A snapshot of cached index data for a tree, starting background fetches for what is missing. */
+  snapshotFor(tree: RequirementsTree, file: string, settings: Settings): IndexSnapshot | undefined;
 }
 
 interface EnvironmentState {
@@ -53,6 +62,7 @@ export class ProjectState {
       /** Called when background work (such as reading the environment) changed what analyses would say. */
       readonly onStale: () => void;
       readonly log: (message: string) => void;
+      readonly index?: IndexHost;
     },
   ) {}
 
@@ -86,7 +96,18 @@ export class ProjectState {
     const parsed = tree.files[file];
     if (parsed === undefined) return undefined;
     const installed = this.installedFor(file, settings);
-    const findings = applySeverities(analyzeFile(tree, file, installed ? { installed } : {}), settings.severities);
+    const raw = analyzeFile(tree, file, installed ? { installed } : {});
+    const index = this.host.index?.snapshotFor(tree, file, settings);
+    if (index !== undefined) {
+      raw.push(
+        ...indexFindings(
+          tree.requirements.filter((r) => r.file === file),
+          index,
+        ),
+      );
+      raw.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    }
+    const findings = applySeverities(raw, settings.severities);
     const analysis: DocumentAnalysis = {
       uri,
       version: document.version,
@@ -96,6 +117,7 @@ export class ProjectState {
       lines: new LineIndex(parsed.text),
       findings,
       installed,
+      index,
     };
     this.analyses.set(uri, { generation: this.generation, analysis });
     return analysis;

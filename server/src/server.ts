@@ -20,6 +20,12 @@ import { ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
 import { defaultSettings, readSettings, type Settings } from "./settings";
 import { pinsightVersion } from "./version";
 import { fileURLToPath } from "node:url";
+import * as os from "node:os";
+import * as path from "node:path";
+import { IndexService } from "./indexService";
+import { resolveIndexTargets, type PipEnvironment, loadPipEnvironment } from "./indexTargets";
+import { defaultCacheDirectory } from "./node/diskCache";
+import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
 
 /**
  * Wires the LSP connection to the project state and the handlers: capabilities, settings,
@@ -35,6 +41,74 @@ export function startServer(connection: Connection): void {
   let folders: string[] = [];
   let globalSettings: Settings = defaultSettings;
   const settingsCache = new Map<string, Promise<Settings>>();
+  // Editors without a notion of workspace trust opened the folder deliberately: treat it as trusted.
+  let trusted = true;
+  let cacheDirectory = defaultCacheDirectory(process.env, process.platform, os.homedir());
+  let runtime: IndexRuntime | undefined;
+  let runtimeKey = "";
+  let service: IndexService | undefined;
+  let pipEnvironment: PipEnvironment | undefined;
+  // How long a failed lookup waits before it is retried (30 s); the server tests shorten it.
+  const backoffSetting = Number(process.env["PINSIGHT_FAILURE_BACKOFF_MS"]);
+  const failureBackoffMs = Number.isFinite(backoffSetting) && backoffSetting > 0 ? backoffSetting : undefined;
+  let pipLoading: Promise<void> | undefined;
+
+  /** pip's configuration, read in the background; analyses run without index data until it is known. */
+  function pipEnvironmentNow(): PipEnvironment | undefined {
+    if (pipEnvironment === undefined && pipLoading === undefined) {
+      const loading = loadPipEnvironment(process.env, (message) => connection.console.info(message)).then((loaded) => {
+        if (pipLoading !== loading) return;
+        pipEnvironment = loaded;
+        pipLoading = undefined;
+        project.invalidate();
+        refreshDiagnostics();
+      });
+      pipLoading = loading;
+    }
+    return pipEnvironment;
+  }
+
+  /** The index stack for the window-wide settings; rebuilt when they change (the cache survives on disk). */
+  function indexServiceFor(settings: Settings): IndexService {
+    const key = JSON.stringify([
+      settings.index.concurrency,
+      settings.index.timeoutMs,
+      settings.cache,
+      settings.offline,
+      settings.http,
+    ]);
+    if (service && runtime && key === runtimeKey) return service;
+    const previous = runtime;
+    service?.dispose();
+    runtimeKey = key;
+    runtime = createIndexRuntime({
+      cacheDirectory,
+      cacheMaxBytes: settings.cache.maxBytes,
+      ttlMs: settings.cache.ttlMs,
+      offline: settings.offline,
+      concurrencyPerHost: settings.index.concurrency,
+      timeoutMs: settings.index.timeoutMs,
+      proxy:
+        settings.http.proxy.trim() !== ""
+          ? { url: settings.http.proxy.trim(), strictSSL: settings.http.proxyStrictSSL }
+          : null,
+      extraCaFiles: pipEnvironment?.certFiles ?? [],
+      env: process.env,
+      log: (message) => connection.console.info(message),
+      ...(failureBackoffMs !== undefined ? { failureBackoffMs } : {}),
+    });
+    service = new IndexService(runtime.client, {
+      ...(failureBackoffMs !== undefined ? { retryDelayMs: failureBackoffMs } : {}),
+      onData: () => {
+        project.invalidate();
+        refreshDiagnostics();
+      },
+      onStatus: (status) => void connection.sendNotification("pinsight/indexStatus", status).catch(() => undefined),
+      log: (message) => connection.console.info(message),
+    });
+    void previous?.close();
+    return service;
+  }
 
   const project = new ProjectState({
     documentText: (uri) => {
@@ -50,7 +124,34 @@ export function startServer(connection: Connection): void {
     environmentVariables: process.env,
     onStale: () => refreshDiagnostics(),
     log: (message) => connection.console.info(message),
+    index: {
+      snapshotFor: (tree, file, settings) => {
+        const pip = pipEnvironmentNow();
+        if (pip === undefined) return undefined;
+        const targets = resolveIndexTargets(tree, file, settings, pip, { trusted, folders });
+        logTargets(targets.notes);
+        const indexService = indexServiceFor(settings);
+        const names = new Set<string>();
+        for (const requirement of tree.requirements) {
+          if (requirement.entry.normalizedName !== undefined && requirement.entry.form === "pep508") {
+            names.add(requirement.entry.normalizedName);
+          }
+        }
+        indexService.prefetch(targets.indexes, names);
+        return indexService.snapshot(targets.indexes, targets.findLinks);
+      },
+    },
   });
+
+  // Each distinct explanation of where index URLs come from is logged once, so users can see it.
+  const loggedNotes = new Set<string>();
+  function logTargets(notes: readonly string[]): void {
+    for (const note of notes) {
+      if (loggedNotes.has(note)) continue;
+      loggedNotes.add(note);
+      connection.console.info(note);
+    }
+  }
 
   function settingsFor(uri: string): Promise<Settings> {
     if (!configurationPull) return Promise.resolve(globalSettings);
@@ -113,8 +214,13 @@ export function startServer(connection: Connection): void {
       .concat(params.workspaceFolders ? [] : params.rootUri ? [params.rootUri] : [])
       .filter((uri) => uri.startsWith("file:"))
       .map((uri) => fileURLToPath(uri));
-    const options = params.initializationOptions as { settings?: unknown } | undefined;
+    const options = params.initializationOptions as
+      { settings?: unknown; workspaceTrusted?: unknown; globalStoragePath?: unknown } | undefined;
     if (options?.settings !== undefined) globalSettings = readSettings(options.settings);
+    if (options?.workspaceTrusted === false) trusted = false;
+    if (typeof options?.globalStoragePath === "string" && options.globalStoragePath !== "") {
+      cacheDirectory = path.join(options.globalStoragePath, "index-cache");
+    }
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -148,6 +254,10 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration((change) => {
     settingsCache.clear();
+    pipEnvironment = undefined;
+    pipLoading = undefined;
+    loggedNotes.clear();
+    service?.reset();
     if (!configurationPull) {
       const settings = (change.settings as { pinsight?: unknown } | undefined)?.pinsight;
       globalSettings = readSettings(settings);
@@ -218,9 +328,31 @@ export function startServer(connection: Connection): void {
   );
   connection.onDocumentLinks(onAnalysis("documentLinks", [], (analysis) => linksFor(analysis)));
 
-  connection.onNotification("pinsight/workspaceTrust", () => {
-    // Nothing is contacted yet; later issues decide which index URLs an untrusted workspace may use.
-    connection.console.info("Workspace trust granted.");
+  connection.onNotification("pinsight/workspaceTrust", (params: { trusted?: unknown } | undefined) => {
+    trusted = params?.trusted !== false;
+    connection.console.info(
+      trusted ? "Workspace trust granted: workspace index settings now apply." : "Workspace is untrusted.",
+    );
+    pipEnvironment = undefined;
+    pipLoading = undefined;
+    loggedNotes.clear();
+    service?.reset();
+    project.invalidate();
+    refreshDiagnostics();
+  });
+
+  connection.onRequest("pinsight/clearCache", async () => {
+    await runtime?.client.clear();
+    service?.reset();
+    project.invalidate();
+    refreshDiagnostics();
+    connection.console.info("Package index cache cleared.");
+    return null;
+  });
+
+  connection.onShutdown(async () => {
+    service?.dispose();
+    await runtime?.close();
   });
 
   documents.listen(connection);

@@ -1,12 +1,34 @@
 import { findingCodes, type FindingCode, type SeveritySetting } from "./core/analysis/findings";
 
+/** Where a setting's value was set; an untrusted workspace may not choose index URLs. */
+export type SettingScope = "user" | "workspace";
+
 /** Pinsight's settings for one resource, after validation; see package.json `contributes.configuration`. */
 export interface Settings {
   readonly pythonEnvironment: string;
   readonly severities: Readonly<Partial<Record<FindingCode, SeveritySetting>>>;
+  readonly index: {
+    readonly url: string | null;
+    readonly urlScope: SettingScope;
+    readonly extraUrls: readonly string[];
+    readonly extraUrlsScope: SettingScope;
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+  };
+  readonly cache: { readonly ttlMs: number; readonly maxBytes: number };
+  readonly offline: boolean;
+  /** VS Code's `http.proxy` and `http.proxyStrictSSL`, forwarded by the client. */
+  readonly http: { readonly proxy: string; readonly proxyStrictSSL: boolean };
 }
 
-export const defaultSettings: Settings = { pythonEnvironment: "", severities: {} };
+export const defaultSettings: Settings = {
+  pythonEnvironment: "",
+  severities: {},
+  index: { url: null, urlScope: "user", extraUrls: [], extraUrlsScope: "user", concurrency: 8, timeoutMs: 10_000 },
+  cache: { ttlMs: 600_000, maxBytes: 256 * 1024 * 1024 },
+  offline: false,
+  http: { proxy: "", proxyStrictSSL: true },
+};
 
 const severityValues: readonly string[] = ["error", "warning", "information", "hint", "off"];
 
@@ -26,5 +48,41 @@ export function readSettings(raw: unknown): Settings {
       if (typeof value === "string" && severityValues.includes(value)) severities[code] = value as SeveritySetting;
     }
   }
-  return { pythonEnvironment, severities };
+  const index = record(section["index"]);
+  const cache = record(section["cache"]);
+  const scopes = record(section["scopes"]);
+  const http = record(section["http"]);
+  const url = typeof index["url"] === "string" && index["url"].trim() !== "" ? index["url"].trim() : null;
+  const extraUrls = Array.isArray(index["extraUrls"])
+    ? index["extraUrls"].filter((u): u is string => typeof u === "string" && u.trim() !== "").map((u) => u.trim())
+    : [];
+  return {
+    pythonEnvironment,
+    severities,
+    index: {
+      url,
+      urlScope: scopes["indexUrl"] === "workspace" ? "workspace" : "user",
+      extraUrls,
+      extraUrlsScope: scopes["extraUrls"] === "workspace" ? "workspace" : "user",
+      concurrency: Math.round(number(index["concurrency"], 1, 64, 8)),
+      timeoutMs: Math.round(number(index["timeoutSeconds"], 1, 120, 10) * 1000),
+    },
+    cache: {
+      ttlMs: Math.round(number(cache["ttlMinutes"], 0, 1440, 10) * 60_000),
+      maxBytes: Math.round(number(cache["maxSizeMb"], 8, 1_000_000, 256) * 1024 * 1024),
+    },
+    offline: section["offline"] === true,
+    http: {
+      proxy: typeof http["proxy"] === "string" ? http["proxy"] : "",
+      proxyStrictSSL: http["proxyStrictSSL"] !== false,
+    },
+  };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function number(value: unknown, min: number, max: number, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
 }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   createProtocolConnection,
@@ -26,12 +28,35 @@ export interface TestClient {
 
 export const serverPath = path.resolve(__dirname, "../../dist/server.js");
 
+/**
+ * The environment of a server under test: a fresh home and cache, no user pip configuration, and no
+ * package index unless the test names one (`PIP_INDEX_URL` pointing at the loopback fixture index).
+ * No test may reach the internet.
+ */
+export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-server-home-"));
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ["PATH", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP"]) if (process.env[key]) env[key] = process.env[key];
+  return {
+    ...env,
+    HOME: home,
+    XDG_CACHE_HOME: path.join(home, ".cache"),
+    XDG_CONFIG_HOME: path.join(home, ".config"),
+    XDG_CONFIG_DIRS: path.join(home, "xdg"),
+    PIP_CONFIG_FILE: os.devNull,
+    ...(extra["PIP_INDEX_URL"] === undefined ? { PIP_NO_INDEX: "1" } : {}),
+    ...extra,
+  };
+}
+
 export async function startClient(
   rootPath: string,
   capabilities: ClientCapabilities,
   initializationOptions?: unknown,
+  env: NodeJS.ProcessEnv = isolatedEnv(),
+  settings: unknown = {},
 ): Promise<TestClient> {
-  const child = spawn(process.execPath, [serverPath, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [serverPath, "--stdio"], { stdio: ["pipe", "pipe", "pipe"], env });
   const connection = createProtocolConnection(
     new StreamMessageReader(child.stdout!),
     new StreamMessageWriter(child.stdin!),
@@ -46,7 +71,7 @@ export async function startClient(
   connection.onNotification("window/logMessage", (params: { message: string }) => {
     logs.push(params.message);
   });
-  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => ({})));
+  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => settings));
   connection.onRequest("client/registerCapability", () => null);
   connection.onRequest("workspace/diagnostic/refresh", () => null);
   connection.listen();

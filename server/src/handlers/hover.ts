@@ -10,6 +10,7 @@ export function hoverFor(analysis: DocumentAnalysis, position: Position, project
     ...(analysis.installed ? { installed: analysis.installed } : {}),
     includedBy,
     constraint: project.isConstraintFile(analysis.file),
+    ...(analysis.index ? { index: analysis.index } : {}),
   });
   if (content === null) return null;
   return {

@@ -200,6 +200,8 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       } catch (error) {
         failure = error instanceof HttpError ? error : toHttpError(error, timeoutMs);
         if (failure.kind === "aborted" || failure.kind === "too-large" || failure.kind === "protocol") throw failure;
+        // A name that does not resolve will not resolve a second later either.
+        if (failure.message.startsWith("ENOTFOUND")) throw failure;
       }
       if (result && !retryableStatus.has(result.status)) return result;
       if (attemptNo >= retries) {

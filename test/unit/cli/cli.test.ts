@@ -7,12 +7,18 @@ import { runCli } from "../../../server/src/cli";
 
 const workspace = path.resolve(__dirname, "../../fixtures/workspaces/basic");
 
-function run(args: string[], cwd = workspace): { code: number; stdout: string; stderr: string } {
+// These tests cover the offline analysis; `--no-index` through the environment keeps them off any
+// index (the index-backed checks are tested against the fixture index in cliIndex.test.ts).
+const isolatedEnv = { PIP_CONFIG_FILE: os.devNull, PIP_NO_INDEX: "1" };
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-cli-home-"));
+
+async function run(args: string[], cwd = workspace): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = runCli(args, {
+  const code = await runCli(args, {
     cwd,
-    env: {},
+    env: isolatedEnv,
+    home,
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
   });
@@ -20,8 +26,8 @@ function run(args: string[], cwd = workspace): { code: number; stdout: string; s
 }
 
 describe("pinsight check (CLI)", () => {
-  it("prints the JSON contract with the effective set and diagnostics of every file in the tree", () => {
-    const { code, stdout } = run(["check", "--format", "json", "requirements.txt"]);
+  it("prints the JSON contract with the effective set and diagnostics of every file in the tree", async () => {
+    const { code, stdout } = await run(["check", "--format", "json", "requirements.txt"]);
     // requirements/base.txt includes a missing file: an error-severity finding, so exit 1.
     assert.equal(code, 1);
     const result = JSON.parse(stdout) as {
@@ -77,33 +83,37 @@ describe("pinsight check (CLI)", () => {
     });
   });
 
-  it("prints compiler-style text and exits 0 without error findings", () => {
+  it("prints compiler-style text and exits 0 without error findings", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-cli-"));
     fs.writeFileSync(path.join(dir, "requirements.txt"), "requests\nDjango==4.2.11\n");
-    const { code, stdout } = run(["check", "requirements.txt"], dir);
+    const { code, stdout } = await run(["check", "requirements.txt"], dir);
     assert.equal(code, 0);
     assert.match(stdout, /^requirements\.txt:1:1: warning \[unpinned\] requests is not pinned/m);
     assert.match(stdout, /1 file checked, 2 requirements: 0 errors, 1 warning\./);
   });
 
-  it("exits 1 on an error finding", () => {
+  it("exits 1 on an error finding", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-cli-"));
     fs.writeFileSync(path.join(dir, "requirements.txt"), "requests=2.0\n");
-    const { code, stdout } = run(["check", "requirements.txt"], dir);
+    const { code, stdout } = await run(["check", "requirements.txt"], dir);
     assert.equal(code, 1);
     assert.match(stdout, /error \[syntax\]/);
   });
 
-  it("exits 2 on usage errors and unreadable files", () => {
-    assert.equal(run([]).code, 2);
-    assert.equal(run(["lint", "x"]).code, 2);
-    assert.equal(run(["check"]).code, 2);
-    assert.equal(run(["check", "--format", "xml", "requirements.txt"]).code, 2);
-    assert.equal(run(["check", "--bogus", "requirements.txt"]).code, 2);
-    const missing = run(["check", "does-not-exist.txt"]);
+  it("exits 2 on usage errors and unreadable files", async () => {
+    assert.equal((await run([])).code, 2);
+    assert.equal((await run(["lint", "x"])).code, 2);
+    assert.equal((await run(["check"])).code, 2);
+    assert.equal((await run(["check", "--format", "xml", "requirements.txt"])).code, 2);
+    assert.equal((await run(["check", "--bogus", "requirements.txt"])).code, 2);
+    assert.equal((await run(["check", "--index-url"])).code, 2, "an option without its value");
+    assert.equal((await run(["versions"])).code, 2);
+    assert.equal((await run(["versions", "not a name"])).code, 2);
+    assert.equal((await run(["versions", "x", "--python", "three"])).code, 2);
+    const missing = await run(["check", "does-not-exist.txt"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read does-not-exist\.txt: no such file/);
-    assert.equal(run(["check", "requirements"]).code, 2, "a directory is not a requirements file");
+    assert.equal((await run(["check", "requirements"])).code, 2, "a directory is not a requirements file");
   });
 
   it("runs as the bundled dist/cli.js", function () {
@@ -112,6 +122,7 @@ describe("pinsight check (CLI)", () => {
     const result = spawnSync(process.execPath, [cli, "check", "--format", "json", "requirements.txt"], {
       cwd: workspace,
       encoding: "utf8",
+      env: { ...process.env, ...isolatedEnv },
     });
     assert.equal(result.status, 1);
     assert.ok(JSON.parse(result.stdout));

@@ -15,6 +15,11 @@ export const findingCodes = [
   "hash-missing",
   "orphan-hash",
   "encoding",
+  "unknown-package",
+  "unknown-version",
+  "yanked",
+  "index-unreachable",
+  "dependency-confusion",
 ] as const;
 
 export type FindingCode = (typeof findingCodes)[number];
@@ -32,6 +37,11 @@ export const defaultSeverities: Readonly<Record<FindingCode, Severity>> = {
   "hash-missing": "error",
   "orphan-hash": "warning",
   encoding: "warning",
+  "unknown-package": "error",
+  "unknown-version": "error",
+  yanked: "warning",
+  "index-unreachable": "information",
+  "dependency-confusion": "warning",
 };
 
 /**

@@ -2,6 +2,10 @@ import { describeMarker, parseMarker } from "../parsing/markers";
 import type { FileEntry, ParsedRequirementsFile, RequirementEntry } from "../parsing/requirementsModel";
 import type { Span } from "../span";
 import type { InstalledVersions } from "./analyze";
+import type { IndexSnapshot } from "./indexFindings";
+import { findRelease } from "../index/packageView";
+import { parseVersion } from "../pep440/version";
+import { pinnedVersion } from "./pins";
 import { describeSpecifier } from "./describe";
 import { escapeMarkdown, inlineCode } from "./markdown";
 import { satisfies } from "./pins";
@@ -17,6 +21,8 @@ export interface HoverContext {
   readonly includedBy?: readonly string[];
   /** Whether this file is reached through a `-c` include, which makes every line a constraint. */
   readonly constraint?: boolean;
+  /** Cached index data, when indexes are consulted. */
+  readonly index?: IndexSnapshot;
 }
 
 /** The hover for the entry under `offset`, or null when the offset is on no entry. */
@@ -103,7 +109,64 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
   if (context.includedBy !== undefined && context.includedBy.length > 0) {
     lines.push(`- Included by ${context.includedBy.map((by) => escapeMarkdown(by)).join("; ")}`);
   }
+  if (context.index !== undefined && entry.normalizedName !== undefined && entry.form === "pep508") {
+    lines.push(...indexLines(entry, context.index, entry.normalizedName));
+  }
   return lines.join("\n");
+}
+
+/** Hover lines from the package index. Everything the index says is escaped: it is untrusted text. */
+function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: string): string[] {
+  const lines: string[] = [""];
+  const sources = snapshot.indexes.map((i) => `${inlineCode(i.display)} (${escapeMarkdown(i.source)})`);
+  const view = snapshot.view(name);
+  if (view === undefined || view.state === "pending") {
+    lines.push(`Fetching release data from ${sources.join(", ")}…`);
+    return lines;
+  }
+  if (view.state === "not-found") {
+    lines.push(`Not found on ${sources.join(", ")}.`);
+    return lines;
+  }
+  if (view.state === "error") {
+    lines.push(`Could not reach the index: ${escapeMarkdown(view.errors.join("; ").slice(0, 300))}`);
+    return lines;
+  }
+  const releases = view.releases.filter((r) => !r.legacy);
+  const latest = releases.find((r) => !r.yanked && parseVersion(r.version)?.isPrerelease === false);
+  const newest = releases.find((r) => !r.yanked);
+  if (latest) lines.push(`- Latest release: ${inlineCode(latest.version)}${releaseFacts(latest)}`);
+  if (newest && newest !== latest)
+    lines.push(`- Latest pre-release: ${inlineCode(newest.version)}${releaseFacts(newest)}`);
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  if (pinned !== null) {
+    const release = findRelease(view, pinned);
+    if (release && release !== latest)
+      lines.push(`- Pinned release ${inlineCode(release.version)}${releaseFacts(release)}`);
+    if (release?.yanked) {
+      lines.push(
+        `- **Yanked**${release.yankedReason ? `: ${escapeMarkdown(release.yankedReason.slice(0, 300))}` : " (no reason given)"}`,
+      );
+    }
+  }
+  lines.push(
+    `- ${releases.length} release${releases.length === 1 ? "" : "s"} on ${view.foundOn.map((u) => inlineCode(u)).join(", ")}`,
+  );
+  const fetched = view.lookups.map((l) => l?.fetchedAt ?? null).filter((t): t is number => t !== null);
+  const stale = view.lookups.some((l) => l?.stale === true);
+  lines.push(
+    `- Index${snapshot.indexes.length === 1 ? "" : "es"}: ${sources.join(", ")}${stale ? " — refreshing" : ""}${fetched.length > 0 ? `, fetched ${new Date(Math.min(...fetched)).toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}`,
+  );
+  return lines;
+}
+
+function releaseFacts(release: { uploadTime: string | null; requiresPython: readonly string[] }): string {
+  const facts: string[] = [];
+  if (release.uploadTime) facts.push(`uploaded ${escapeMarkdown(release.uploadTime.slice(0, 10))}`);
+  if (release.requiresPython.length > 0) {
+    facts.push(`requires Python ${release.requiresPython.map((r) => inlineCode(r.slice(0, 100))).join(" or ")}`);
+  }
+  return facts.length > 0 ? ` (${facts.join(", ")})` : "";
 }
 
 const optionHelp: Readonly<Record<string, string>> = {

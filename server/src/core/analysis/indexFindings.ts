@@ -1,0 +1,128 @@
+import type { PackageView } from "../index/packageView";
+import { findRelease } from "../index/packageView";
+import type { EffectiveRequirement } from "../parsing/requirementsModel";
+import { defaultSeverities, type Finding } from "./findings";
+import { plainText } from "./markdown";
+import { pinnedVersion } from "./pins";
+
+/** One configured index as the analysis needs to know it. */
+export interface IndexDescription {
+  /** The URL with credentials redacted. */
+  readonly display: string;
+  readonly role: "primary" | "extra";
+  /** Where the URL came from, e.g. "PIP_INDEX_URL" or "requirements.txt line 2". */
+  readonly source: string;
+  /** True for any index other than pypi.org (dependency confusion is about private names). */
+  readonly isPrivate: boolean;
+}
+
+/**
+ * A synchronous snapshot of what the package indexes have said, taken when the analysis runs. Missing
+ * data is not an error: the server fetches it in the background and re-runs the analysis.
+ */
+export interface IndexSnapshot {
+  /** The indexes consulted, in pip's order (primary first). Empty with `--no-index`. */
+  readonly indexes: readonly IndexDescription[];
+  /** The merged view of a package, or undefined when it has not been looked up. */
+  view(normalizedName: string): PackageView | undefined;
+}
+
+/**
+ * Findings that need index data: `unknown-package`, `unknown-version`, `yanked`,
+ * `dependency-confusion` per requirement, and one `index-unreachable` per file. A package is only
+ * called unknown when every configured index answered 404/410; any failure to get an answer is
+ * reported as unreachable instead, and a version is only called unknown when every index answered.
+ */
+export function indexFindings(requirements: readonly EffectiveRequirement[], snapshot: IndexSnapshot): Finding[] {
+  if (snapshot.indexes.length === 0) return [];
+  const findings: Finding[] = [];
+  let unreachable: { span: Finding["span"]; errors: readonly string[]; name: string } | null = null;
+  for (const requirement of requirements) {
+    const entry = requirement.entry;
+    const name = entry.normalizedName;
+    if (name === undefined || entry.name === undefined || entry.form !== "pep508") continue;
+    const view = snapshot.view(name);
+    if (!view) continue;
+    if (view.errors.length > 0 && unreachable === null) {
+      unreachable = { span: entry.name.span, errors: view.errors, name };
+    }
+    if (view.state === "not-found") {
+      const where =
+        snapshot.indexes.length === 1
+          ? snapshot.indexes[0]?.display
+          : `any of the ${snapshot.indexes.length} configured indexes`;
+      findings.push({
+        code: "unknown-package",
+        severity: defaultSeverities["unknown-package"],
+        message: `${entry.name.value} is not on ${where ?? "the index"}: pip install will fail with "No matching distribution found".`,
+        span: entry.name.span,
+        package: name,
+      });
+      continue;
+    }
+    if (view.state !== "found") continue;
+
+    const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+    if (pinned !== null && !requirement.constraint) {
+      const release = findRelease(view, pinned);
+      const span = entry.specifier?.span ?? entry.name.span;
+      if (!release || (release.files.length === 0 && !release.legacy)) {
+        if (view.complete) {
+          const latest = view.releases.find((r) => !r.legacy && !r.yanked)?.version;
+          findings.push({
+            code: "unknown-version",
+            severity: defaultSeverities["unknown-version"],
+            message: `${entry.name.value} has no release ${pinned} on ${indexList(view.foundOn)}${latest ? ` (the latest is ${latest})` : ""}.`,
+            span,
+            package: name,
+          });
+        }
+      } else if (release.yanked) {
+        const reason = release.yankedReason ? `: "${plainText(release.yankedReason, 200)}"` : " (no reason given)";
+        findings.push({
+          code: "yanked",
+          severity: defaultSeverities.yanked,
+          message: `${entry.name.value} ${release.version} was yanked from the index${reason}. pip still installs it for this exact pin but warns.`,
+          span,
+          package: name,
+        });
+      }
+    }
+
+    const privateHits = view.foundOn.filter((url) =>
+      snapshot.indexes.some((i) => i.display === url && i.isPrivate && i.role === "extra"),
+    );
+    if (privateHits.length > 0 && view.foundOn.length > 1) {
+      const others = view.foundOn.filter((url) => !privateHits.includes(url));
+      findings.push({
+        code: "dependency-confusion",
+        severity: defaultSeverities["dependency-confusion"],
+        message: `${entry.name.value} exists on the private index ${privateHits.map(hostOf).join(", ")} and also on ${others.map(hostOf).join(", ") || "another index"}. pip merges all indexes and installs the highest version from any of them, so a public upload can replace your private package; pin it with --hash or use a single index.`,
+        span: entry.name.span,
+        package: name,
+      });
+    }
+  }
+  if (unreachable !== null) {
+    findings.push({
+      code: "index-unreachable",
+      severity: defaultSeverities["index-unreachable"],
+      message: `Could not reach the package index (${plainText(unreachable.errors.join("; "), 300)}). Version checks are incomplete; they resume when the index answers.`,
+      span: unreachable.span,
+      package: null,
+    });
+  }
+  return findings;
+}
+
+function indexList(urls: readonly string[]): string {
+  return urls.map(hostOf).join(", ") || "the index";
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,188 @@
+import type { IndexDescription, IndexSnapshot } from "./core/analysis/indexFindings";
+import type { IndexClient, ProjectLookup } from "./core/index/indexClient";
+import { mergePackage, type PackageView } from "./core/index/packageView";
+import { pathToFileURL } from "node:url";
+import { FindLinksReader, type FindLinksDirectory } from "./node/findLinks";
+
+/** One index to consult, with its real URL (credentials included) and what may be shown of it. */
+export interface IndexTarget extends IndexDescription {
+  readonly url: string;
+}
+
+/** The index state shown by the client's status item. */
+export interface IndexStatus {
+  readonly state: "idle" | "fetching" | "offline" | "error";
+  readonly done: number;
+  readonly total: number;
+  readonly lastError: string | null;
+  readonly indexes: readonly string[];
+}
+
+/**
+ * Schedules index lookups for the server and turns the client's memory cache into synchronous
+ * snapshots for the analysis. Lookups run in the background (the HTTP layer bounds concurrency per
+ * host); when answers arrive, `onData` is called (coalesced) so the server can re-run analyses and ask
+ * the client to refresh. Failed lookups are retried after the client's failure back-off, so an index
+ * that comes back is picked up without a restart.
+ */
+export class IndexService {
+  private readonly views = new Map<string, PackageView>();
+  private readonly queued = new Set<string>();
+  private total = 0;
+  private done = 0;
+  private lastError: string | null = null;
+  private knownIndexes: readonly string[] = [];
+  private notifyTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+  private readonly findLinks = new FindLinksReader();
+
+  constructor(
+    readonly client: IndexClient,
+    private readonly hooks: {
+      readonly onData: () => void;
+      readonly onStatus: (status: IndexStatus) => void;
+      readonly log: (message: string) => void;
+      /** How long to wait before retrying failed lookups (default 30 s, matching the client's back-off). */
+      readonly retryDelayMs?: number;
+    },
+  ) {}
+
+  /**
+   * A synchronous snapshot over `indexes` and local find-links directories, answering from memory
+   * (and, for find-links, from a briefly cached directory listing).
+   */
+  snapshot(indexes: readonly IndexTarget[], findLinks: readonly FindLinksDirectory[] = []): IndexSnapshot {
+    const key = indexes.map((i) => i.display).join("\u0001") + findLinks.map((f) => `\u0002${f.directory}`).join("");
+    const described = [
+      ...indexes,
+      ...findLinks.map((f) => ({
+        display: pathToFileURL(f.directory).toString(),
+        role: "extra" as const,
+        source: `--find-links from ${f.source}`,
+        isPrivate: false,
+      })),
+    ];
+    return {
+      indexes: described,
+      view: (name) => {
+        const cacheKey = `${key}\u0000${name}`;
+        const cached = this.views.get(cacheKey);
+        if (cached) return cached;
+        const lookups: (ProjectLookup | undefined)[] = [
+          ...indexes.map((index) => this.client.peekProject(index.url, name)),
+          ...findLinks.map((location) => this.findLinks.lookup(location, name)),
+        ];
+        if (lookups.every((lookup) => lookup === undefined)) return undefined;
+        const view = mergePackage(name, lookups);
+        // Only settled views are memoised, and never those with find-links (directories change).
+        if ((view.complete || view.state === "error") && findLinks.length === 0) this.views.set(cacheKey, view);
+        return view;
+      },
+    };
+  }
+
+  /**
+   * Starts fetching every (index, package) pair that is not settled yet. Returns the number of
+   * lookups started. Each package is fetched at most once at a time per index.
+   */
+  prefetch(indexes: readonly IndexTarget[], names: Iterable<string>): number {
+    if (this.disposed) return 0;
+    this.knownIndexes = indexes.map((i) => `${i.display} (${i.source})`);
+    let started = 0;
+    for (const name of names) {
+      for (const index of indexes) {
+        const key = `${index.url}\u0000${name}`;
+        if (this.queued.has(key) || this.client.isSettled(index.url, name)) continue;
+        this.queued.add(key);
+        started++;
+        this.total++;
+        void this.client
+          .getProject(index.url, name)
+          .then((lookup) => {
+            if (lookup.lastError) this.lastError = `${lookup.index}: ${lookup.lastError}`;
+            else if (this.lastError?.startsWith(`${lookup.index}: `)) this.lastError = null;
+            if (lookup.lastError || lookup.answer.kind === "error") this.scheduleRetry();
+          })
+          .catch((error: unknown) => {
+            this.hooks.log(`lookup of ${name} failed: ${String(error)}`);
+          })
+          .finally(() => {
+            this.queued.delete(key);
+            this.done++;
+            this.forgetViews(name);
+            this.scheduleNotify();
+          });
+      }
+    }
+    if (started > 0) this.publishStatus();
+    return started;
+  }
+
+  /** Waits until no lookup is in flight (for the CLI and tests). */
+  async idle(): Promise<void> {
+    while (this.queued.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /** Forgets memoised views, e.g. after the cache was cleared or settings changed. */
+  reset(): void {
+    this.views.clear();
+    this.client.forgetFailures();
+    this.lastError = null;
+    this.publishStatus();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  status(): IndexStatus {
+    const fetching = this.queued.size > 0;
+    return {
+      state: this.client.offline ? "offline" : fetching ? "fetching" : this.lastError ? "error" : "idle",
+      done: this.done,
+      total: this.total,
+      lastError: this.lastError,
+      indexes: this.knownIndexes,
+    };
+  }
+
+  private forgetViews(name: string): void {
+    const suffix = `\u0000${name}`;
+    for (const key of this.views.keys()) if (key.endsWith(suffix)) this.views.delete(key);
+  }
+
+  private scheduleNotify(): void {
+    if (this.notifyTimer || this.disposed) return;
+    // Coalesce bursts of answers (a cold file asks for hundreds of packages) into a few refreshes.
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      if (this.queued.size === 0) {
+        this.total = 0;
+        this.done = 0;
+      }
+      this.publishStatus();
+      this.hooks.onData();
+    }, 50);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.disposed) return;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        // Analyses re-run on refresh and prefetch whatever is not settled, which retries the failures.
+        this.views.clear();
+        this.hooks.onData();
+      },
+      (this.hooks.retryDelayMs ?? 30_000) + 50,
+    );
+    this.retryTimer.unref?.();
+  }
+
+  private publishStatus(): void {
+    this.hooks.onStatus(this.status());
+  }
+}
