@@ -86,7 +86,7 @@ function readAnchor(attributes: Record<string, string>, baseUrl: string, name: s
     packagetype: parsed.packagetype,
     version: parsed.version,
     wheel: parsed.wheel,
-    requiresPython: attributes["data-requires-python"] ?? null,
+    requiresPython: attributes["data-requires-python"]?.trim() ? attributes["data-requires-python"] : null,
     yankedReason: yanked === undefined ? null : yanked,
     uploadTime: null,
     size: null,

@@ -68,7 +68,9 @@ function readFile(raw: unknown, pageUrl: string, name: string): IndexFile | null
         : typeof yanked === "string"
           ? ""
           : null;
-  const requiresPython = typeof raw["requires-python"] === "string" ? raw["requires-python"] : null;
+  // An empty value restricts nothing; HTML pages omit the attribute in that case.
+  const requiresPython =
+    typeof raw["requires-python"] === "string" && raw["requires-python"].trim() !== "" ? raw["requires-python"] : null;
   const size = typeof raw["size"] === "number" && Number.isFinite(raw["size"]) && raw["size"] >= 0 ? raw["size"] : null;
   const uploadTime = typeof raw["upload-time"] === "string" ? raw["upload-time"] : null;
   return {
