@@ -12,6 +12,12 @@ import { analyzeFile } from "../server/src/core/analysis/analyze";
 import { parseRequirementsTree } from "../server/src/core/parsing/requirementsFile";
 import type { ParseCache } from "../server/src/core/parsing/requirementsModel";
 import { createIncludeReader } from "../server/src/node/includeReader";
+import { gzipSync } from "node:zlib";
+import { IndexClient } from "../server/src/core/index/indexClient";
+import { IndexService } from "../server/src/indexService";
+import { DiskCache } from "../server/src/node/diskCache";
+import { createHttpClient } from "../server/src/node/http";
+import { startFixtureIndex, syntheticProject } from "../test/support/fixtureIndex";
 
 const quick = process.argv.includes("--quick");
 const root = path.resolve(__dirname, "..");
@@ -115,6 +121,136 @@ async function serverIdleRss(): Promise<number | null> {
   return rssKb === null ? null : rssKb / 1024;
 }
 
+/**
+ * Bytes a tool transfers per package: the Simple API JSON page we fetch against the `/pypi/<name>/json`
+ * document a JSON-API-based tool would fetch, for the recorded full PyPI responses of the same packages
+ * (raw and gzip-compressed, as sent over the wire).
+ */
+interface EconomyRow {
+  name: string;
+  simpleJson: number;
+  simpleJsonGzip: number;
+  jsonApi: number;
+  jsonApiGzip: number;
+}
+
+function benchEconomy(): { packages: EconomyRow[]; ratioGzip: number } {
+  const dir = path.join(root, "test/fixtures/pypi/micropip/pypi_response");
+  const packages: EconomyRow[] = [];
+  for (const name of ["black", "numpy", "pytest", "pytz", "snowballstemmer", "xo-gd"]) {
+    const simple = fs.readFileSync(path.join(dir, `${name}_simple.json`));
+    const api = fs.readFileSync(path.join(dir, `${name}_json.json`));
+    packages.push({
+      name,
+      simpleJson: simple.length,
+      simpleJsonGzip: gzipSync(simple).length,
+      jsonApi: api.length,
+      jsonApiGzip: gzipSync(api).length,
+    });
+  }
+  const sum = (key: "simpleJsonGzip" | "jsonApiGzip") => packages.reduce((n, p) => n + p[key], 0);
+  return { packages, ratioGzip: sum("jsonApiGzip") / sum("simpleJsonGzip") };
+}
+
+interface ColdResult {
+  packages: number;
+  latencyMs: number;
+  concurrency: number;
+  ms: number;
+  boundMs: number;
+  ratioToBound: number;
+  requests: number;
+  distinctPackages: number;
+  warmRequests: number;
+  revalidateRequests: number;
+  revalidate304: number;
+  byConcurrency: { concurrency: number; ms: number; boundMs: number; ratio: number }[];
+}
+
+/**
+ * Cold start against a slow index: 100 distinct packages from the fixture index with 50 ms added to
+ * every response, through the product's HTTP client and index client (bundled code). Then a warm disk
+ * cache inside the freshness window (no requests expected) and after it (only 304s expected).
+ */
+async function benchColdIndex(quickRun: boolean): Promise<ColdResult> {
+  const latencyMs = 50;
+  const packages = 100;
+  const names = Array.from({ length: packages }, (_, i) => `bench-package-${i}`);
+  const index = await startFixtureIndex({ latencyMs });
+  for (const name of names) index.addProject(name, syntheticProject(name));
+  const run = async (concurrency: number, cacheDir: string, now: () => number = Date.now) => {
+    const http = createHttpClient({ userAgent: "pinsight-bench", concurrencyPerHost: concurrency });
+    const client = new IndexClient({ fetch: http.fetch, store: new DiskCache({ directory: cacheDir }), now });
+    const service = new IndexService(client, {
+      onData: () => undefined,
+      onStatus: () => undefined,
+      log: () => undefined,
+    });
+    index.resetLog();
+    const start = performance.now();
+    service.prefetch(
+      [{ url: index.simpleUrl, display: index.simpleUrl, role: "primary", source: "bench", isPrivate: true }],
+      names,
+    );
+    await service.idle();
+    const ms = performance.now() - start;
+    service.dispose();
+    await http.close();
+    return { ms, requests: index.requests.length, notModified: index.requests.filter((r) => r.status === 304).length };
+  };
+  try {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-bench-cache-"));
+    const byConcurrency = [];
+    for (const concurrency of quickRun ? [8] : [4, 8, 16, 32]) {
+      const samples: number[] = [];
+      for (let i = 0; i < (quickRun ? 1 : 3); i++) {
+        samples.push((await run(concurrency, fs.mkdtempSync(path.join(tmp, `c${concurrency}-`)))).ms);
+      }
+      const boundMs = Math.ceil(packages / concurrency) * latencyMs;
+      const ms = stats(samples).p50;
+      byConcurrency.push({ concurrency, ms, boundMs, ratio: ms / boundMs });
+    }
+    const shared = path.join(tmp, "shared");
+    const cold = await run(8, shared);
+    const warm = await run(8, shared);
+    const later = await run(8, shared, () => Date.now() + 11 * 60_000);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const boundMs = Math.ceil(packages / 8) * latencyMs;
+    return {
+      packages,
+      latencyMs,
+      concurrency: 8,
+      ms: cold.ms,
+      boundMs,
+      ratioToBound: cold.ms / boundMs,
+      requests: cold.requests,
+      distinctPackages: packages,
+      warmRequests: warm.requests,
+      revalidateRequests: later.requests,
+      revalidate304: later.notModified,
+      byConcurrency,
+    };
+  } finally {
+    await index.close();
+  }
+}
+
+function coldRows(cold: ColdResult): [string, string][] {
+  return [
+    [
+      `cold: ${cold.packages} packages, ${cold.latencyMs} ms latency, concurrency ${cold.concurrency}`,
+      `${cold.ms.toFixed(0)} ms (bound ${cold.boundMs} ms, ratio ${cold.ratioToBound.toFixed(2)}, target ≤ 1.3)`,
+    ],
+    ["cold: requests / distinct packages", `${cold.requests} / ${cold.distinctPackages}`],
+    ["warm disk cache, inside freshness: requests", String(cold.warmRequests)],
+    ["warm disk cache, after freshness: requests (304s)", `${cold.revalidateRequests} (${cold.revalidate304})`],
+    ...cold.byConcurrency.map((c): [string, string] => [
+      `cold at concurrency ${c.concurrency}`,
+      `${c.ms.toFixed(0)} ms (bound ${c.boundMs} ms, ratio ${c.ratio.toFixed(2)})`,
+    ]),
+  ];
+}
+
 async function main(): Promise<void> {
   const runs = quick ? 5 : 30;
   const { dir, files } = corpusFiles();
@@ -122,6 +258,8 @@ async function main(): Promise<void> {
   const pip = benchPip(files, quick ? 2 : 5, ours.bytes);
   const large = benchLargeFile(quick ? 50 : 500);
   const rss = await serverIdleRss();
+  const economy = benchEconomy();
+  const cold = await benchColdIndex(quick);
   const results = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, quick },
     parse: {
@@ -141,6 +279,8 @@ async function main(): Promise<void> {
       p95Ms: large.p95Ms,
     },
     memory: { serverIdleRssMb: rss },
+    economy,
+    cold,
   };
   fs.mkdirSync(path.join(root, "bench"), { recursive: true });
   fs.writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -158,6 +298,12 @@ async function main(): Promise<void> {
     ["ratio vs pip (target ≥ 20×)", results.parse.ratioVsPip === null ? "n/a" : `${f(results.parse.ratioVsPip, 1)}×`],
     [`parse + analyse ${large.lines}-line file (target < 5 ms)`, `p50 ${f(large.p50Ms)} ms, p95 ${f(large.p95Ms)} ms`],
     ["server idle RSS", rss === null ? "n/a" : `${f(rss, 1)} MB`],
+    ...economy.packages.map((p): [string, string] => [
+      `bytes per package: ${p.name}`,
+      `simple JSON ${(p.simpleJson / 1024).toFixed(0)} KiB (gzip ${(p.simpleJsonGzip / 1024).toFixed(0)}) vs JSON API ${(p.jsonApi / 1024).toFixed(0)} KiB (gzip ${(p.jsonApiGzip / 1024).toFixed(0)})`,
+    ]),
+    ["JSON API / simple JSON bytes (gzip, all six)", `${f(economy.ratioGzip)}×`],
+    ...coldRows(cold),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);

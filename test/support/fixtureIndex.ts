@@ -27,7 +27,11 @@ import type { AddressInfo, Socket } from "node:net";
 import * as path from "node:path";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 
-const fixtures = path.resolve(__dirname, "../fixtures/pypi");
+// From sources this file sits in test/support; bundled into dist/bench.js it sits in dist/.
+const fixtures =
+  [path.resolve(__dirname, "../fixtures/pypi"), path.resolve(__dirname, "../test/fixtures/pypi")].find((dir) =>
+    fs.existsSync(dir),
+  ) ?? path.resolve("test/fixtures/pypi");
 
 /** One file of a synthetic or rendered project. */
 export interface FixtureFile {
