@@ -63,8 +63,24 @@ export class IndexService {
         isPrivate: false,
       })),
     ];
+    const metadataIndex = (name: string): IndexTarget | undefined => {
+      // The JSON API of the first index that lists the package (PyPI-style indexes only).
+      const view = this.views.get(`${key}\u0000${name}`);
+      return indexes.find((index) => view?.foundOn.includes(index.display) ?? true);
+    };
     return {
       indexes: described,
+      metadata: (name) => {
+        const index = metadataIndex(name);
+        if (!index) return undefined;
+        const answer = this.client.peekMetadata(index.url, name, null);
+        return answer?.kind === "found" ? answer.meta : undefined;
+      },
+      loadMetadata: async (name, signal) => {
+        const index = metadataIndex(name);
+        if (!index || this.client.peekMetadata(index.url, name, null) !== undefined) return;
+        await this.client.getMetadata(index.url, name, null, signal).catch(() => undefined);
+      },
       view: (name) => {
         const cacheKey = `${key}\u0000${name}`;
         const cached = this.views.get(cacheKey);

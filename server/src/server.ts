@@ -14,7 +14,7 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { diagnosticsFor } from "./handlers/diagnostics";
 import { codeActionsFor, pinAllKind } from "./handlers/codeActions";
-import { hoverFor } from "./handlers/hover";
+import { hoverFor, requirementNameAt } from "./handlers/hover";
 import { linksFor } from "./handlers/links";
 import { ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
 import { defaultSettings, readSettings, type Settings } from "./settings";
@@ -318,9 +318,25 @@ export function startServer(connection: Connection): void {
       )) ?? fallback;
   }
 
-  connection.onHover(
-    onAnalysis("hover", null, (analysis, params: HoverParams) => hoverFor(analysis, params.position, project)),
-  );
+  connection.onHover(async (params: HoverParams, token) => {
+    // Summary and project links come from the JSON API; the first hover of a package waits for them
+    // briefly (cancelled with the request), later hovers answer from the cache.
+    const analysis = await guard("hover", async () =>
+      project.analyze(params.textDocument.uri, await settingsFor(params.textDocument.uri)),
+    );
+    const name = analysis ? requirementNameAt(analysis, params.position) : undefined;
+    if (analysis?.index?.loadMetadata && name !== undefined) {
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
+      const timer = setTimeout(() => controller.abort(), 1000);
+      await guard("hover metadata", () => analysis.index?.loadMetadata?.(name, controller.signal));
+      clearTimeout(timer);
+      subscription.dispose();
+    }
+    return (
+      (await guard("hover", () => (analysis ? hoverFor(analysis, params.position, project) : null), token)) ?? null
+    );
+  });
   connection.onCodeAction(
     onAnalysis("codeAction", [], (analysis, params: CodeActionParams) =>
       codeActionsFor(analysis, params, versionedEdits),

@@ -66,6 +66,8 @@ describe("language server with a package index (fixture index on loopback)", fun
       })) as Hover;
       const value = (hover.contents as MarkupContent).value;
       assert.match(value, /Latest release: `\d+\.\d+/);
+      assert.match(value, /\*The uncompromising code formatter\.\*/, "the summary from the JSON API");
+      assert.match(value, /\[Changelog\]\(https:\/\/github\.com\/psf\/black\/blob\/main\/CHANGES\.md\)/);
       assert.match(value, /\*\*Yanked\*\*: Broken regex dependency\. Use 21\.11b1 instead\./);
       assert.ok(value.includes(index.simpleUrl), "the hover names the index");
       assert.match(value, /PIP\\_INDEX\\_URL/, `and where it came from: ${value}`);

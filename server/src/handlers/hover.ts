@@ -1,5 +1,5 @@
 import { MarkupKind, type Hover, type Position } from "vscode-languageserver/node";
-import { hoverAt } from "../core/analysis/hover";
+import { entryAt, hoverAt } from "../core/analysis/hover";
 import { toRange } from "../convert";
 import type { DocumentAnalysis, ProjectState } from "../projectState";
 
@@ -17,4 +17,10 @@ export function hoverFor(analysis: DocumentAnalysis, position: Position, project
     contents: { kind: MarkupKind.Markdown, value: content.markdown },
     range: toRange(analysis.lines, content.span),
   };
+}
+
+/** The normalised name of the requirement under the cursor, if any. */
+export function requirementNameAt(analysis: DocumentAnalysis, position: Position): string | undefined {
+  const entry = entryAt(analysis.parsed, analysis.lines.offsetAt(position));
+  return entry?.kind === "requirement" && entry.form === "pep508" ? entry.normalizedName : undefined;
 }

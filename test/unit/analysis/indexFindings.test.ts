@@ -188,4 +188,36 @@ describe("index-backed findings", () => {
     assert.match(hover, /\*\*Yanked\*\*: use \\\[this\\\]\(command:evil\) \\<b\\>now\\<\/b\\>/);
     assert.ok(!/\]\(command:/.test(hover.replace(/\\\]/g, "")), "no live command link");
   });
+
+  it("renders index-supplied summaries and links inert", () => {
+    const base = snapshot([pypi], { demo: [found(pypi, "demo", [file("demo", "1.0")])] });
+    const snap: IndexSnapshot = {
+      ...base,
+      metadata: () => ({
+        name: "demo",
+        version: "1.0",
+        summary: "**bold** <img src=x onerror=alert(1)> [click](command:workbench.action.terminal.new)",
+        projectUrls: [
+          { label: "Evil", url: "javascript:alert(1)" },
+          { label: "Run", url: "command:workbench.action.terminal.new" },
+          { label: "Docs](command:x)", url: "https://docs.example/a (b)" },
+        ],
+        classifiers: [],
+        requiresDist: null,
+        requiresPython: null,
+        yanked: false,
+        yankedReason: null,
+        vulnerabilities: [],
+      }),
+    };
+    const text = "demo==1.0\n";
+    const tree = parseRequirementsTree("/w/r.txt", memoryReader({ "/w/r.txt": text }), { env: {} });
+    const parsed = tree.files["/w/r.txt"];
+    assert.ok(parsed);
+    const hover = hoverAt(parsed, 1, { index: snap })?.markdown ?? "";
+    assert.ok(!hover.includes("javascript:"), hover);
+    assert.ok(!/(?<!\\)\]\(command:/.test(hover), "every `](command:` has its bracket escaped");
+    assert.match(hover, /\\\*\\\*bold\\\*\\\* \\<img/);
+    assert.match(hover, /\[Docs\\\]\(command:x\)\]\(https:\/\/docs\.example\/a%20%28b%29\)/);
+  });
 });

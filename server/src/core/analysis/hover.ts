@@ -132,6 +132,8 @@ function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: stri
     lines.push(`Could not reach the index: ${escapeMarkdown(view.errors.join("; ").slice(0, 300))}`);
     return lines;
   }
+  const metadata = snapshot.metadata?.(name);
+  if (metadata?.summary) lines.push(`*${escapeMarkdown(metadata.summary.slice(0, 300))}*`, "");
   const releases = view.releases.filter((r) => !r.legacy);
   const latest = releases.find((r) => !r.yanked && parseVersion(r.version)?.isPrerelease === false);
   const newest = releases.find((r) => !r.yanked);
@@ -149,6 +151,10 @@ function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: stri
       );
     }
   }
+  const links = (metadata?.projectUrls ?? [])
+    .map((link) => safeLink(link.label, link.url))
+    .filter((link): link is string => link !== null);
+  if (links.length > 0) lines.push(`- ${links.slice(0, 6).join(" · ")}`);
   lines.push(
     `- ${releases.length} release${releases.length === 1 ? "" : "s"} on ${view.foundOn.map((u) => inlineCode(u)).join(", ")}`,
   );
@@ -158,6 +164,26 @@ function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: stri
     `- Index${snapshot.indexes.length === 1 ? "" : "es"}: ${sources.join(", ")}${stale ? " — refreshing" : ""}${fetched.length > 0 ? `, fetched ${new Date(Math.min(...fetched)).toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}`,
   );
   return lines;
+}
+
+/**
+ * A Markdown link to an index-supplied URL, only for http(s) URLs (never `command:`, `javascript:` or
+ * `file:`), with the label escaped and the URL percent-encoded so it cannot break out of the link.
+ */
+function safeLink(label: string, url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+  parsed.username = "";
+  parsed.password = "";
+  const href = parsed
+    .toString()
+    .replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return `[${escapeMarkdown(label.slice(0, 60))}](${href})`;
 }
 
 function releaseFacts(release: { uploadTime: string | null; requiresPython: readonly string[] }): string {

@@ -1,3 +1,4 @@
+import type { ProjectMetadata } from "../index/jsonApi";
 import type { PackageView } from "../index/packageView";
 import { findRelease } from "../index/packageView";
 import type { EffectiveRequirement } from "../parsing/requirementsModel";
@@ -25,6 +26,10 @@ export interface IndexSnapshot {
   readonly indexes: readonly IndexDescription[];
   /** The merged view of a package, or undefined when it has not been looked up. */
   view(normalizedName: string): PackageView | undefined;
+  /** Cached JSON API metadata (summary, links) of the package, where an index offers the JSON API. */
+  metadata?(normalizedName: string): ProjectMetadata | undefined;
+  /** Fetches that metadata if it is not cached; resolves when it is known or the signal aborts. */
+  loadMetadata?(normalizedName: string, signal: AbortSignal): Promise<void>;
 }
 
 /**
