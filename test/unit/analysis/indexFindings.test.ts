@@ -97,6 +97,18 @@ describe("index-backed findings", () => {
       ],
     );
     assert.match(findings[1]?.message ?? "", /corp\.example: ECONNREFUSED/);
+    assert.match(findings[0]?.message ?? "", /^ghost is not on pypi\.org or corp\.example: pip install will fail/);
+  });
+
+  it("does not call constraints on absent packages errors: constraints install nothing", () => {
+    const reader = memoryReader({
+      "/w/requirements.txt": "-c constraints.txt\n",
+      "/w/constraints.txt": "ghost==1.0\n",
+    });
+    const tree = parseRequirementsTree("/w/requirements.txt", reader, { env: {} });
+    const snap = snapshot([pypi], { ghost: [notFound(pypi)] });
+    assert.equal(tree.requirements[0]?.constraint, true);
+    assert.deepEqual(indexFindings(tree.requirements, snap), []);
   });
 
   it("reports unknown versions (by PEP 440 equality) only when every index answered", () => {

@@ -59,7 +59,7 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
       findings.push({
         code: "unknown-package",
         severity: defaultSeverities["unknown-package"],
-        message: `${entry.name.value} is not on ${where ?? "the index"}: pip install will fail with "No matching distribution found".`,
+        message: `${entry.name.value} is not on ${where}: pip install will fail with "No matching distribution found".`,
         span: entry.name.span,
         package: name,
       });
@@ -121,7 +121,25 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
 }
 
 function indexList(urls: readonly string[]): string {
-  return urls.map(hostOf).join(", ") || "the index";
+  return urls.map(locationOf).join(", ") || "the index";
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? "the index";
+  return `${items.slice(0, -1).join(", ")} or ${items[items.length - 1] ?? ""}`;
+}
+
+/** An index by its host, a find-links directory by its path. */
+function locationOf(display: string): string {
+  if (display.startsWith("file:")) {
+    try {
+      return decodeURIComponent(new URL(display).pathname);
+    } catch {
+      return display;
+    }
+  }
+  return hostOf(display);
 }
 
 function hostOf(url: string): string {
