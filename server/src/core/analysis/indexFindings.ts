@@ -52,10 +52,9 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
       unreachable = { span: entry.name.span, errors: view.errors, name };
     }
     if (view.state === "not-found") {
-      const where =
-        snapshot.indexes.length === 1
-          ? snapshot.indexes[0]?.display
-          : `any of the ${snapshot.indexes.length} configured indexes`;
+      // A constraint on a package that exists nowhere is harmless: constraints never request installs.
+      if (requirement.constraint) continue;
+      const where = orList(snapshot.indexes.map((index) => locationOf(index.display)));
       findings.push({
         code: "unknown-package",
         severity: defaultSeverities["unknown-package"],
