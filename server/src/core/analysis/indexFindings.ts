@@ -82,11 +82,13 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
           });
         }
       } else if (release.yanked) {
-        const reason = release.yankedReason ? `: "${plainText(release.yankedReason, 200)}"` : " (no reason given)";
+        const reason = release.yankedReason
+          ? ` (reason: "${plainText(release.yankedReason, 200)}")`
+          : " (no reason given)";
         findings.push({
           code: "yanked",
           severity: defaultSeverities.yanked,
-          message: `${entry.name.value} ${release.version} was yanked from the index${reason}. pip still installs it for this exact pin but warns.`,
+          message: `${entry.name.value} ${release.version} was yanked from the index${reason}; pip still installs it for this exact pin, with a warning.`,
           span,
           package: name,
         });
