@@ -2,7 +2,20 @@ import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Transform } from "node:stream";
-import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+
+type Undici = typeof import("undici");
+let undiciModule: Undici | undefined;
+
+/**
+ * undici is loaded on the first index request rather than at start-up: a server that never contacts
+ * an index (offline, `--no-index`, an untrusted workspace without user indexes) does not pay for it.
+ */
+function undici(): Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  undiciModule ??= require("undici") as Undici;
+  return undiciModule;
+}
 import { parseRetryAfter } from "../core/index/cachePolicy";
 import { HttpError, type HttpFetch, type HttpRequest, type HttpResponse } from "../core/index/httpTypes";
 import { redactUrl, splitCredentials } from "../core/index/indexUrls";
@@ -79,8 +92,9 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     keepAliveTimeout: 30_000,
     connect,
   };
+  const { Agent, ProxyAgent, request } = undici();
   const direct = new Agent(agentOptions);
-  const proxies = new Map<string, ProxyAgent>();
+  const proxies = new Map<string, InstanceType<Undici["ProxyAgent"]>>();
   const semaphores = new Map<string, Semaphore>();
 
   function dispatcherFor(url: URL): Dispatcher {
