@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { ClientCapabilities, Diagnostic, Hover, MarkupContent } from "vscode-languageserver-protocol/node";
 import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
 import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { tempDir } from "../support/tempDirs";
 
 const pushCapabilities: ClientCapabilities = {
   workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
@@ -12,7 +12,7 @@ const pushCapabilities: ClientCapabilities = {
 };
 
 function workspaceWith(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-index-ws-"));
+  const dir = tempDir("pinsight-index-ws-");
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }

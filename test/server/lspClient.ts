@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -10,6 +9,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from "vscode-languageserver-protocol/node";
+import { tempDir } from "../support/tempDirs";
 
 /** A real LSP client over stdio talking to the built `dist/server.js`, for server tests. */
 export interface TestClient {
@@ -34,7 +34,7 @@ export const serverPath = path.resolve(__dirname, "../../dist/server.js");
  * No test may reach the internet.
  */
 export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-server-home-"));
+  const home = tempDir("pinsight-server-home-");
   const env: NodeJS.ProcessEnv = {};
   for (const key of ["PATH", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP"]) if (process.env[key]) env[key] = process.env[key];
   return {

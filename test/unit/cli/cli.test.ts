@@ -4,13 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "../../../server/src/cli";
+import { tempDir } from "../../support/tempDirs";
 
 const workspace = path.resolve(__dirname, "../../fixtures/workspaces/basic");
 
 // These tests cover the offline analysis; `--no-index` through the environment keeps them off any
 // index (the index-backed checks are tested against the fixture index in cliIndex.test.ts).
 const isolatedEnv = { PIP_CONFIG_FILE: os.devNull, PIP_NO_INDEX: "1" };
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-cli-home-"));
+const home = tempDir("pinsight-cli-home-");
 
 async function run(args: string[], cwd = workspace): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -84,7 +85,7 @@ describe("pinsight check (CLI)", () => {
   });
 
   it("prints compiler-style text and exits 0 without error findings", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-cli-"));
+    const dir = tempDir("pinsight-cli-");
     fs.writeFileSync(path.join(dir, "requirements.txt"), "requests\nDjango==4.2.11\n");
     const { code, stdout } = await run(["check", "requirements.txt"], dir);
     assert.equal(code, 0);
@@ -93,7 +94,7 @@ describe("pinsight check (CLI)", () => {
   });
 
   it("exits 1 on an error finding", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-cli-"));
+    const dir = tempDir("pinsight-cli-");
     fs.writeFileSync(path.join(dir, "requirements.txt"), "requests=2.0\n");
     const { code, stdout } = await run(["check", "requirements.txt"], dir);
     assert.equal(code, 1);

@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { runCli } from "../../../server/src/cli";
 import { parseVersion } from "../../../server/src/core/pep440/version";
 import { startFixtureIndex, type FixtureIndex } from "../../support/fixtureIndex";
+import { tempDir } from "../../support/tempDirs";
 
 const run = promisify(execFile);
 
@@ -22,7 +22,7 @@ const pythons = ["2.7", "3.6", "3.12"];
 describe("pinsight versions agrees with pip index versions", function () {
   this.timeout(120_000);
   let index: FixtureIndex;
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-versions-"));
+  const home = tempDir("pinsight-versions-");
 
   before(async function () {
     if (!pipAvailable()) this.skip();

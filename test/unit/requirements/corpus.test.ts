@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseMarker, markerToString } from "../../../server/src/core/parsing/markers";
 import { normalizeName } from "../../../server/src/core/parsing/names";
@@ -9,6 +8,7 @@ import { parseRequirementsTree } from "../../../server/src/core/parsing/requirem
 import type { EffectiveRequirement, RequirementsTree } from "../../../server/src/core/parsing/requirementsModel";
 import { parseSpecifierSet } from "../../../server/src/core/pep440/specifier";
 import { createIncludeReader } from "../../../server/src/node/includeReader";
+import { tempDir } from "../../support/tempDirs";
 
 /**
  * The real-world corpus (test/fixtures/corpus, see its SOURCES.tsv): every file parses without an
@@ -59,7 +59,7 @@ function pipParse(): Record<string, PipResult> | undefined {
   const result = spawnSync("python3", [path.join(__dirname, "pipParse.py")], {
     input: files.join("\n"),
     encoding: "utf8",
-    cwd: fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-corpus-")),
+    cwd: tempDir("pinsight-corpus-"),
     env: {
       PATH: process.env["PATH"] ?? "",
       HOME: process.env["HOME"] ?? "",

@@ -8,6 +8,7 @@ import {
   type InstalledDistribution,
   type PythonEnvironment,
 } from "../../../server/src/node/venv";
+import { tempDir } from "../../support/tempDirs";
 
 /** Hand-written fake environments; see test/fixtures/venvs/SOURCES. */
 const fixtures = path.resolve(__dirname, "../../fixtures/venvs");
@@ -15,7 +16,7 @@ const fixture = (...parts: string[]): string => path.join(fixtures, ...parts);
 
 /** Builds a throw-away folder from a map of relative paths to contents (for cases git cannot hold). */
 function scratch(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-venv-"));
+  const root = tempDir("pinsight-venv-");
   made.push(root);
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
