@@ -249,7 +249,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   };
 }
 
-function proxyFor(
+/**
+ * The proxy for a request: none for NO_PROXY matches and loopback, else VS Code's `http.proxy` when
+ * set, else `HTTPS_PROXY`/`HTTP_PROXY` (upper or lower case) from the environment.
+ */
+export function proxyFor(
   url: URL,
   explicit: { url: string; strictSSL: boolean } | null,
   env: Readonly<Record<string, string | undefined>>,

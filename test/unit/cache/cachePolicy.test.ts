@@ -7,6 +7,7 @@ import {
 } from "../../../server/src/core/index/cachePolicy";
 import { LruCache } from "../../../server/src/core/index/lruCache";
 import { matchesNoProxy } from "../../../server/src/node/noProxy";
+import { proxyFor } from "../../../server/src/node/http";
 
 describe("cache policy", () => {
   it("takes max-age from Cache-Control, else the TTL setting", () => {
@@ -78,5 +79,29 @@ describe("NO_PROXY", () => {
     assert.ok(matchesNoProxy(url("http://127.0.0.1:3000/"), ""), "loopback is never proxied");
     assert.ok(matchesNoProxy(url("https://b.example/"), "a.example, b.example"));
     assert.ok(!matchesNoProxy(url("https://c.example/"), ""));
+  });
+});
+
+describe("proxy choice", () => {
+  const url = (u: string) => new URL(u);
+  it("prefers VS Code's http.proxy, then HTTPS_PROXY/HTTP_PROXY, and honours NO_PROXY", () => {
+    const explicit = { url: "http://proxy.corp:3128", strictSSL: false };
+    assert.deepEqual(proxyFor(url("https://pypi.org/simple/"), explicit, { HTTPS_PROXY: "http://env:1" }), explicit);
+    assert.deepEqual(proxyFor(url("https://pypi.org/simple/"), null, { HTTPS_PROXY: "http://env:1" }), {
+      url: "http://env:1",
+      strictSSL: true,
+    });
+    assert.deepEqual(
+      proxyFor(url("https://pypi.org/simple/"), null, { https_proxy: "http://lower:2" })?.url,
+      "http://lower:2",
+    );
+    assert.equal(
+      proxyFor(url("http://pypi.org/simple/"), null, { HTTPS_PROXY: "http://env:1" }),
+      null,
+      "http URLs use HTTP_PROXY",
+    );
+    assert.equal(proxyFor(url("https://pypi.org/simple/"), explicit, { NO_PROXY: ".pypi.org" }), null);
+    assert.equal(proxyFor(url("http://127.0.0.1:8080/simple/"), explicit, {}), null, "loopback is reached directly");
+    assert.equal(proxyFor(url("https://pypi.org/"), { url: " ", strictSSL: true }, {}), null);
   });
 });
