@@ -166,6 +166,111 @@ describe("language server with a package index (fixture index on loopback)", fun
   });
 });
 
+describe("language server index cache, offline mode and private indexes", function () {
+  this.timeout(20_000);
+  let index: FixtureIndex;
+  before(async () => {
+    index = await startFixtureIndex();
+  });
+  after(async () => index.close());
+  beforeEach(() => {
+    index.setBehaviour({});
+    index.resetLog();
+  });
+
+  it("answers a reopened project from the disk cache without any request, and clears it on command", async () => {
+    const storage = tempDir("pinsight-storage-");
+    const dir = workspaceWith({ "requirements.txt": "black==21.11b0\npytz\n" });
+    const env = isolatedEnv({ PIP_INDEX_URL: index.simpleUrl });
+    const first = await startClient(dir, pushCapabilities, { globalStoragePath: storage }, env);
+    try {
+      const uri = await openFile(first, path.join(dir, "requirements.txt"));
+      await first.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "yanked").length > 0);
+    } finally {
+      await first.stop();
+    }
+    assert.ok(index.requests.length >= 2);
+    index.resetLog();
+    const second = await startClient(dir, pushCapabilities, { globalStoragePath: storage }, env);
+    try {
+      const uri = await openFile(second, path.join(dir, "requirements.txt"));
+      await second.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "yanked").length > 0);
+      assert.equal(index.requests.filter((r) => r.path.startsWith("/simple/")).length, 0, "fresh on disk: no request");
+
+      await second.connection.sendRequest("pinsight/clearCache");
+      await waitFor(() => index.requests.some((r) => r.path === "/simple/black/"));
+      assert.ok(second.logs.some((l) => /cache cleared/i.test(l)));
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("never contacts the index with pinsight.offline, and says why data is missing", async () => {
+    const dir = workspaceWith({ "requirements.txt": "black==21.11b0\n" });
+    const client = await startClient(
+      dir,
+      pushCapabilities,
+      undefined,
+      isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }),
+      { offline: true },
+    );
+    try {
+      const uri = await openFile(client, path.join(dir, "requirements.txt"));
+      const published = await client.waitForDiagnostics(
+        uri,
+        (p) => byCode(p.diagnostics, "index-unreachable").length > 0,
+      );
+      assert.match(String(byCode(published.diagnostics, "index-unreachable")[0]?.message), /offline/);
+      assert.equal(byCode(published.diagnostics, "unknown-package").length, 0);
+      assert.equal(index.requests.length, 0);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it("reads an HTML-only index (like Artifactory or Nexus) just as well", async () => {
+    index.setBehaviour({ htmlOnly: true });
+    const dir = workspaceWith({ "requirements.txt": "black==21.11b0\nblack-not-here==1\n" });
+    const client = await startClient(dir, pushCapabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }));
+    try {
+      const uri = await openFile(client, path.join(dir, "requirements.txt"));
+      const published = await client.waitForDiagnostics(
+        uri,
+        (p) => byCode(p.diagnostics, "yanked").length > 0 && byCode(p.diagnostics, "unknown-package").length > 0,
+      );
+      assert.match(String(byCode(published.diagnostics, "yanked")[0]?.message), /Broken regex dependency/);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it("warns about dependency confusion when a private extra index shares a name with the primary", async () => {
+    const extra = await startFixtureIndex();
+    try {
+      const dir = workspaceWith({ "requirements.txt": "black==21.11b0\n" });
+      const client = await startClient(
+        dir,
+        pushCapabilities,
+        undefined,
+        isolatedEnv({ PIP_INDEX_URL: index.simpleUrl, PIP_EXTRA_INDEX_URL: extra.simpleUrl }),
+      );
+      try {
+        const uri = await openFile(client, path.join(dir, "requirements.txt"));
+        const published = await client.waitForDiagnostics(
+          uri,
+          (p) => byCode(p.diagnostics, "dependency-confusion").length > 0,
+        );
+        assert.equal(byCode(published.diagnostics, "dependency-confusion")[0]?.range.start.line, 0);
+        assert.equal(extra.requests.filter((r) => r.path === "/simple/black/").length, 1);
+      } finally {
+        await client.stop();
+      }
+    } finally {
+      await extra.close();
+    }
+  });
+});
+
 async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!predicate()) {
