@@ -352,8 +352,21 @@ export class IndexClient {
   }
 }
 
+const projectKeys = new Map<string, string>();
+
+/**
+ * The cache key of a project page: its URL without credentials. Memoised, because every analysis asks
+ * for every package of the file (thousands of lookups per keystroke in large files).
+ */
 function projectKey(indexUrl: string, name: string): string {
-  return `simple ${splitCredentials(projectPageUrl(indexUrl, name)).url}`;
+  const memo = `${indexUrl}\u0000${name}`;
+  let key = projectKeys.get(memo);
+  if (key === undefined) {
+    key = `simple ${splitCredentials(projectPageUrl(indexUrl, name)).url}`;
+    if (projectKeys.size >= 50_000) projectKeys.clear();
+    projectKeys.set(memo, key);
+  }
+  return key;
 }
 
 /**
