@@ -1,7 +1,19 @@
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { analyzeFile } from "./core/analysis/analyze";
-import type { Finding } from "./core/analysis/findings";
+import { defaultSeverities, findingCodes, type Finding, type FindingCode } from "./core/analysis/findings";
+import {
+  defaultTarget,
+  dependencyFindings,
+  requirementInsight,
+  sortPythons,
+  type Targets,
+} from "./core/analysis/dependencyFindings";
+import { applyEdits, preferredPinEdits, type TextEdit } from "./core/analysis/fixes";
+import { formatGithub, formatSarif, type ReportDiagnostic } from "./core/report/ciFormats";
+import { detectTargetPython } from "./core/python/targetPython";
+import { readTargetPythonSources } from "./node/targetPythonFiles";
 import { indexFindings, type IndexSnapshot } from "./core/analysis/indexFindings";
 import { formatVersionsText, versionsReport } from "./core/analysis/versionsReport";
 import { normalizeName, isValidName } from "./core/parsing/names";
@@ -24,21 +36,29 @@ import { pinsightVersion } from "./version";
  */
 
 const usage = `Usage: pinsight check [options] FILE...
+       pinsight pin [options] [--write] FILE
        pinsight versions NAME [--python X.Y[,X.Y...]] [options]
 
 check     checks pip requirements files (following -r/-c includes) and reports the
-          same diagnostics as the editor, including the package-index checks.
+          same diagnostics as the editor, including the package-index checks,
+          what a fresh install picks per target Python and where Python
+          support was dropped.
+pin       pins every unpinned or ranged requirement of FILE to the newest
+          release that supports the target Python(s); prints a diff, or
+          rewrites the file with --write.
 versions  lists a package's releases newest first, with requires-python, yanked
           status, upload date, file kinds and whether each Python can install it.
 
 Options:
-  --format text|json        output format (default: text)
+  --format FORMAT           text (default), json, github (workflow annotations)
+                            or sarif (check only)
+  --python X.Y[,X.Y...]     the target Pythons (default: detected from
+                            .python-version, pyproject.toml, ... next to FILE)
   -i, --index-url URL       the primary package index (a -i line in a file wins)
   --extra-index-url URL     an extra index; may be repeated
   --offline                 answer from the cache only; never contact an index
   --cache-dir DIR           where index responses are cached
                             (default: $XDG_CACHE_HOME/pinsight/index)
-  --python X.Y[,X.Y...]     (versions) the Pythons to check compatibility for
   -h, --help                show this help
   -V, --version             show the version
 
@@ -58,7 +78,8 @@ interface CliIo {
 }
 
 interface CliOptions {
-  format: "text" | "json";
+  format: "text" | "json" | "github" | "sarif";
+  write: boolean;
   indexUrl: string | null;
   extraIndexUrls: string[];
   offline: boolean;
@@ -89,19 +110,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   const command = args.shift();
-  if (command !== "check" && command !== "versions") {
+  if (command !== "check" && command !== "versions" && command !== "pin") {
     io.stderr(`pinsight: unknown command '${command ?? ""}'\n\n${usage}\n`);
     return 2;
   }
   const options = parseOptions(args, io);
   if (options === null) return 2;
   if (command === "versions") return runVersions(options, io);
+  if (command === "pin") return runPin(options, io);
   return runCheck(options, io);
 }
 
 function parseOptions(args: readonly string[], io: CliIo): CliOptions | null {
   const options: CliOptions = {
     format: "text",
+    write: false,
     indexUrl: null,
     extraIndexUrls: [],
     offline: false,
@@ -125,7 +148,8 @@ function parseOptions(args: readonly string[], io: CliIo): CliOptions | null {
     }
     switch (flag) {
       case "--format":
-        if (value !== "text" && value !== "json") return fail("--format must be 'text' or 'json'");
+        if (value !== "text" && value !== "json" && value !== "github" && value !== "sarif")
+          return fail("--format must be 'text', 'json', 'github' or 'sarif'");
         options.format = value;
         break;
       case "-i":
@@ -148,6 +172,9 @@ function parseOptions(args: readonly string[], io: CliIo): CliOptions | null {
         break;
       case "--offline":
         options.offline = true;
+        break;
+      case "--write":
+        options.write = true;
         break;
       case "--":
         options.positional.push(...args.slice(i + 1));
@@ -187,7 +214,7 @@ async function indexSnapshot(
   runtime: IndexRuntime,
   targets: IndexTargets,
   names: Iterable<string>,
-): Promise<IndexSnapshot> {
+): Promise<{ service: IndexService; snapshot: IndexSnapshot }> {
   const service = new IndexService(runtime.client, {
     onData: () => undefined,
     onStatus: () => undefined,
@@ -195,8 +222,7 @@ async function indexSnapshot(
   });
   service.prefetch(targets.indexes, names);
   await service.idle();
-  service.dispose();
-  return service.snapshot(targets.indexes, targets.findLinks);
+  return { service, snapshot: service.snapshot(targets.indexes, targets.findLinks) };
 }
 
 async function runVersions(options: CliOptions, io: CliIo): Promise<number> {
@@ -225,7 +251,9 @@ async function runVersions(options: CliOptions, io: CliIo): Promise<number> {
   }
   const runtime = cliRuntime(options, io, pip.certFiles);
   try {
-    const view = (await indexSnapshot(runtime, targets, [name])).view(name);
+    const { service, snapshot } = await indexSnapshot(runtime, targets, [name]);
+    service.dispose();
+    const view = snapshot.view(name);
     if (!view || view.state === "error" || view.state === "pending") {
       io.stderr(`pinsight: could not get ${name} from the index: ${view?.errors.join("; ") ?? "no answer"}\n`);
       return 2;
@@ -244,18 +272,27 @@ async function runVersions(options: CliOptions, io: CliIo): Promise<number> {
   }
 }
 
-async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
-  const format = options.format;
-  const files = options.positional;
-  if (files.length === 0) {
-    io.stderr(`pinsight: no files given\n\n${usage}\n`);
-    return 2;
-  }
+/** One analysed root file: its tree, targets and findings per file of the tree. */
+interface CheckedFile {
+  readonly given: string;
+  readonly absolute: string;
+  readonly tree: RequirementsTree;
+  readonly targets: Targets;
+  readonly snapshot: IndexSnapshot;
+  readonly findings: { file: string; finding: Finding }[];
+}
 
+/**
+ * Reads, parses and analyses each file with the same core as the editor: index findings, then the
+ * dependency analysis twice — the first pass starts the Python-support searches (per-version metadata
+ * by bisection), the second reads their results once they are all in.
+ */
+async function analyseFiles(files: readonly string[], options: CliOptions, io: CliIo): Promise<CheckedFile[] | number> {
   const home = io.home ?? os.homedir();
   const pip = await loadPipEnvironment(io.env, () => undefined, home);
   const settings = cliSettings(options);
-  const trees: { given: string; absolute: string; tree: RequirementsTree; targets: IndexTargets }[] = [];
+  const parsed: { given: string; absolute: string; tree: RequirementsTree; targets: IndexTargets; python: Targets }[] =
+    [];
   for (const given of files) {
     const absolute = path.resolve(io.cwd, given);
     const read = readRequirementsFromDisk(absolute);
@@ -266,35 +303,74 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
     }
     const tree = parseRequirementsTree(absolute, createIncludeReader(), { env: io.env });
     const targets = resolveIndexTargets(tree, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
-    trees.push({ given, absolute, tree, targets });
+    parsed.push({ given, absolute, tree, targets, python: await cliTargets(options, absolute, io.cwd) });
   }
 
   const runtime = cliRuntime(options, io, pip.certFiles);
-  const reports: { path: string; tree: RequirementsTree; findings: { file: string; finding: Finding }[] }[] = [];
+  const checked: CheckedFile[] = [];
   try {
-    for (const { given, tree, targets } of trees) {
+    for (const { given, absolute, tree, targets, python } of parsed) {
       const names = new Set<string>();
       for (const r of tree.requirements) {
         if (r.entry.normalizedName !== undefined && r.entry.form === "pep508") names.add(r.entry.normalizedName);
       }
-      const snapshot = await indexSnapshot(runtime, targets, names);
-      const findings: { file: string; finding: Finding }[] = [];
-      for (const file of Object.keys(tree.files)) {
-        const own = analyzeFile(tree, file);
-        own.push(
-          ...indexFindings(
-            tree.requirements.filter((r) => r.file === file),
-            snapshot,
-          ),
-        );
-        own.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-        for (const finding of own) findings.push({ file, finding });
-      }
-      reports.push({ path: given, tree, findings });
+      const { service, snapshot } = await indexSnapshot(runtime, targets, names);
+      const analyse = (): { file: string; finding: Finding }[] => {
+        const findings: { file: string; finding: Finding }[] = [];
+        for (const file of Object.keys(tree.files)) {
+          let own = analyzeFile(tree, file);
+          own.push(
+            ...indexFindings(
+              tree.requirements.filter((r) => r.file === file),
+              snapshot,
+            ),
+          );
+          own = dependencyFindings(own, tree, file, snapshot, { targets: python });
+          for (const finding of own) findings.push({ file, finding });
+        }
+        return findings;
+      };
+      analyse();
+      await service.idle();
+      service.dispose();
+      checked.push({ given, absolute, tree, targets: python, snapshot, findings: analyse() });
     }
   } finally {
     await runtime.close();
   }
+  return checked;
+}
+
+/** `--python` when given, else what the files around the requirements file say, else the default. */
+async function cliTargets(options: CliOptions, file: string, cwd: string): Promise<Targets> {
+  if (options.pythons.length > 0) {
+    return {
+      versions: sortPythons(options.pythons.map((p) => p.split(".").slice(0, 2).join("."))),
+      source: "--python",
+    };
+  }
+  const directory = path.dirname(file);
+  const relative = path.relative(cwd, directory);
+  const stopAt = relative.startsWith("..") || path.isAbsolute(relative) ? null : cwd;
+  const detected = detectTargetPython(await readTargetPythonSources(directory, stopAt), []);
+  if (detected && detected.versions.length > 0) {
+    return {
+      versions: sortPythons(detected.versions),
+      source: detected.detail ? `${detected.source} ${detected.detail}` : detected.source,
+    };
+  }
+  return { versions: [defaultTarget], source: "default (use --python)" };
+}
+
+async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
+  const format = options.format;
+  const files = options.positional;
+  if (files.length === 0) {
+    io.stderr(`pinsight: no files given\n\n${usage}\n`);
+    return 2;
+  }
+  const checked = await analyseFiles(files, options, io);
+  if (typeof checked === "number") return checked;
 
   const display = (file: string): string => {
     const relative = path.relative(io.cwd, file);
@@ -312,7 +388,7 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
 
   let errors = 0;
   let warnings = 0;
-  const json = reports.map((report) => {
+  const json = checked.map((report) => {
     const diagnostics: JsonDiagnostic[] = report.findings.map(({ file, finding }) => {
       const index = lines(report.tree, file);
       const start = index.positionAt(finding.span.start);
@@ -329,26 +405,74 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
         package: finding.package,
       };
     });
-    const requirements = report.tree.requirements.map((r) => ({
-      file: display(r.file),
-      line: lines(report.tree, r.file).positionAt(r.entry.span.start).line + 1,
-      name: r.entry.name?.value ?? null,
-      normalized: r.entry.normalizedName ?? null,
-      extras: r.entry.extras.map((e) => e.value),
-      specifier: r.entry.specifier?.value ?? "",
-      marker: r.entry.marker?.value ?? null,
-      url: r.entry.url?.value ?? null,
-      editable: r.entry.editable,
-      constraint: r.constraint,
-      hashes: r.entry.hashes.map((h) => `${h.algorithm}:${h.digest}`),
-    }));
-    return { path: report.path, requirements, diagnostics };
+    const requirements = report.tree.requirements.map((r) => {
+      const insight = requirementInsight(r, report.tree, report.snapshot, report.targets);
+      const resolved: Record<string, string | null> = {};
+      const pythonSupport: {
+        target: string;
+        lastSupported: string | null;
+        droppedIn: string | null;
+        declared: boolean;
+        evidence: string | null;
+      }[] = [];
+      for (const t of insight?.perTarget ?? []) {
+        resolved[t.target] = t.resolution.version;
+        if (t.support) {
+          pythonSupport.push({
+            target: t.target,
+            lastSupported: t.support.lastSupported,
+            droppedIn: t.support.droppedIn,
+            declared: t.support.declared,
+            evidence: t.support.evidence,
+          });
+        }
+      }
+      return {
+        file: display(r.file),
+        line: lines(report.tree, r.file).positionAt(r.entry.span.start).line + 1,
+        name: r.entry.name?.value ?? null,
+        normalized: r.entry.normalizedName ?? null,
+        extras: r.entry.extras.map((e) => e.value),
+        specifier: r.entry.specifier?.value ?? "",
+        marker: r.entry.marker?.value ?? null,
+        url: r.entry.url?.value ?? null,
+        editable: r.entry.editable,
+        constraint: r.constraint,
+        hashes: r.entry.hashes.map((h) => `${h.algorithm}:${h.digest}`),
+        resolved,
+        latest: insight?.latest?.version ?? null,
+        pythonSupport,
+      };
+    });
+    return {
+      path: report.given,
+      python: report.targets.versions,
+      pythonSource: report.targets.source,
+      requirements,
+      diagnostics,
+    };
   });
 
+  const all = json.flatMap((file) => file.diagnostics);
   if (format === "json") {
     io.stdout(`${JSON.stringify({ files: json }, null, 2)}\n`);
+  } else if (format === "github") {
+    io.stdout(formatGithub(all.map(reportDiagnostic)));
+  } else if (format === "sarif") {
+    const rules = findingCodes.map((code) => ({
+      id: code,
+      description: ruleDescriptions[code],
+      defaultLevel: sarifLevel(defaultSeverities[code]),
+    }));
+    const log = formatSarif(
+      all.map(reportDiagnostic),
+      { name: "Pinsight", version: pinsightVersion, informationUri: "https://example.invalid/pinsight" },
+      rules,
+    );
+    io.stdout(`${JSON.stringify(log, null, 2)}\n`);
   } else {
     for (const file of json) {
+      io.stdout(`${file.path}: target Python ${file.python.join(", ")} (from ${file.pythonSource})\n`);
       for (const d of file.diagnostics) {
         io.stdout(`${d.file}:${d.line}:${d.range.start.character + 1}: ${d.severity} [${d.code}] ${d.message}\n`);
       }
@@ -360,6 +484,108 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
     );
   }
   return errors > 0 ? 1 : 0;
+}
+
+function reportDiagnostic(d: JsonDiagnostic): ReportDiagnostic {
+  return {
+    code: d.code,
+    severity: d.severity as ReportDiagnostic["severity"],
+    message: d.message,
+    file: d.file.split(path.sep).join("/"),
+    range: d.range,
+    package: d.package,
+  };
+}
+
+function sarifLevel(severity: string): "error" | "warning" | "note" {
+  return severity === "error" ? "error" : severity === "warning" ? "warning" : "note";
+}
+
+/** One-line rule descriptions for SARIF consumers (code scanning shows them). */
+const ruleDescriptions: Readonly<Record<FindingCode, string>> = {
+  syntax: "A line pip cannot parse.",
+  unpinned: "A requirement without a version: a fresh install takes whatever is newest.",
+  range: "A specifier that admits more than one release.",
+  "include-missing": "A -r/-c include that cannot be read.",
+  "include-cycle": "Includes that form a cycle.",
+  duplicate: "The same package required with different specifiers.",
+  "hash-missing": "Hash-checking mode is on and the requirement cannot be verified.",
+  "orphan-hash": "A --hash without a requirement it applies to.",
+  encoding: "The file's encoding is not what pip expects.",
+  "unknown-package": "No configured index has the package.",
+  "unknown-version": "The pinned version does not exist on the index.",
+  yanked: "The pinned release was yanked.",
+  "index-unreachable": "The package index could not be reached.",
+  "dependency-confusion": "A private package name also exists on a public index.",
+  "python-support": "The version installed does not support a target Python.",
+  outdated: "A newer release exists than the pinned one.",
+  "transitive-range": "A dependency of a pinned package is only loosely bounded.",
+  "not-applicable": "The requirement's marker excludes every target Python.",
+};
+
+async function runPin(options: CliOptions, io: CliIo): Promise<number> {
+  if (options.positional.length !== 1) {
+    io.stderr(`pinsight: pin takes exactly one file\n\n${usage}\n`);
+    return 2;
+  }
+  const checked = await analyseFiles(options.positional, options, io);
+  if (typeof checked === "number") return checked;
+  const report = checked[0];
+  if (report === undefined) return 2;
+  const parsed = report.tree.files[report.absolute];
+  if (parsed === undefined) return 2;
+  const own = report.findings.filter((f) => f.file === report.absolute).map((f) => f.finding);
+  const edits = preferredPinEdits(own, parsed);
+  if (edits.length === 0) {
+    io.stderr(`pinsight: nothing to pin in ${report.given}\n`);
+    return 0;
+  }
+  const updated = applyEdits(parsed.text, edits);
+  if (options.write) {
+    if (parsed.encoding !== "utf-8" && parsed.encoding !== "utf-8-sig" && parsed.encoding !== "ascii") {
+      io.stderr(`pinsight: ${report.given} is ${parsed.encoding}; rewrite it as UTF-8 first\n`);
+      return 2;
+    }
+    const bom = parsed.encoding === "utf-8-sig" ? "\ufeff" : "";
+    fs.writeFileSync(report.absolute, bom + updated, "utf8");
+    io.stderr(`pinsight: pinned ${edits.length} requirement${edits.length === 1 ? "" : "s"} in ${report.given}\n`);
+  } else {
+    io.stdout(unifiedDiff(report.given, parsed.text, edits));
+  }
+  return 0;
+}
+
+/** A unified diff (no context lines) of the lines the edits touch. */
+function unifiedDiff(name: string, text: string, edits: readonly TextEdit[]): string {
+  const index = new LineIndex(text);
+  const hunks: { first: number; last: number; edits: TextEdit[] }[] = [];
+  for (const edit of [...edits].sort((a, b) => a.span.start - b.span.start)) {
+    const first = index.positionAt(edit.span.start).line;
+    const last = index.positionAt(edit.span.end).line;
+    const previous = hunks[hunks.length - 1];
+    if (previous && first <= previous.last) {
+      previous.last = Math.max(previous.last, last);
+      previous.edits.push(edit);
+    } else hunks.push({ first, last, edits: [edit] });
+  }
+  const oldLines = text.split(/\r?\n/);
+  let out = `--- a/${name}\n+++ b/${name}\n`;
+  let shift = 0;
+  for (const hunk of hunks) {
+    const start = index.offsetAt({ line: hunk.first, character: 0 });
+    const before = oldLines.slice(hunk.first, hunk.last + 1);
+    const end = start + before.join("\n").length;
+    const local = hunk.edits.map((e) => ({
+      span: { start: e.span.start - start, end: e.span.end - start },
+      newText: e.newText,
+    }));
+    const after = applyEdits(text.slice(start, end).replace(/\r\n/g, "\n"), local).split(/\r?\n/);
+    out += `@@ -${hunk.first + 1},${before.length} +${hunk.first + 1 + shift},${after.length} @@\n`;
+    out += before.map((l) => `-${l.replace(/\r$/, "")}\n`).join("");
+    out += after.map((l) => `+${l}\n`).join("");
+    shift += after.length - before.length;
+  }
+  return out;
 }
 
 if (require.main === module) {

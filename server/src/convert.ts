@@ -1,10 +1,11 @@
 import {
   DiagnosticSeverity,
+  DiagnosticTag,
   type Diagnostic,
   type Range,
   type TextEdit as LspTextEdit,
 } from "vscode-languageserver/node";
-import type { Finding, Severity } from "./core/analysis/findings";
+import { unnecessaryCodes, type Finding, type Severity } from "./core/analysis/findings";
 import type { TextEdit } from "./core/analysis/fixes";
 import type { Span } from "./core/span";
 import type { LineIndex } from "./core/text/lineIndex";
@@ -31,6 +32,7 @@ export function toDiagnostic(lines: LineIndex, finding: Finding): Diagnostic {
     message: finding.message,
   };
   if (finding.fix !== undefined) diagnostic.data = finding.fix;
+  if (unnecessaryCodes.has(finding.code)) diagnostic.tags = [DiagnosticTag.Unnecessary];
   return diagnostic;
 }
 

@@ -3,6 +3,8 @@ import type { IndexClient, ProjectLookup } from "./core/index/indexClient";
 import { mergePackage, type PackageView } from "./core/index/packageView";
 import { pathToFileURL } from "node:url";
 import { FindLinksReader, type FindLinksDirectory } from "./node/findLinks";
+import { findSupport, supportStep, type TargetSupport } from "./core/analysis/pythonSupport";
+import type { Release } from "./core/index/releaseModel";
 
 /** One index to consult, with its real URL (credentials included) and what may be shown of it. */
 export interface IndexTarget extends IndexDescription {
@@ -36,6 +38,11 @@ export class IndexService {
   private retryTimer: NodeJS.Timeout | null = null;
   private disposed = false;
   private readonly findLinks = new FindLinksReader();
+  /** Support boundaries by index, package, target and release list; null when they could not be found. */
+  private readonly supports = new Map<string, TargetSupport | null>();
+  private readonly supportJobs = new Set<string>();
+  /** Per-version metadata requests made for support boundaries (the benchmark counts them). */
+  supportRequests = 0;
 
   constructor(
     readonly client: IndexClient,
@@ -80,6 +87,22 @@ export class IndexService {
         const index = metadataIndex(name);
         if (!index || this.client.peekMetadata(index.url, name, null) !== undefined) return;
         await this.client.getMetadata(index.url, name, null, signal).catch(() => undefined);
+      },
+      releaseMetadata: (name, version) => {
+        const index = metadataIndex(name);
+        if (!index) return null;
+        const answer = this.client.peekMetadata(index.url, name, version);
+        if (answer === undefined || answer.kind === "error") return undefined;
+        return answer.kind === "found" ? answer.meta : null;
+      },
+      loadReleaseMetadata: async (name, version, signal) => {
+        const index = metadataIndex(name);
+        if (!index) return;
+        await this.client.getMetadata(index.url, name, version, signal).catch(() => undefined);
+      },
+      support: (name, releases, target) => {
+        const index = metadataIndex(name);
+        return this.supportFor(index?.url ?? null, name, releases, target);
       },
       view: (name) => {
         const cacheKey = `${key}\u0000${name}`;
@@ -135,14 +158,58 @@ export class IndexService {
     return started;
   }
 
+  /**
+   * Where support for `target` stops in a package's history: answered from memory when known, else
+   * computed in the background (per-version metadata fetched by bisection, cached forever by the
+   * client) and announced through `onData`. Undefined while pending; null when it cannot be known.
+   */
+  supportFor(
+    indexUrl: string | null,
+    name: string,
+    releases: readonly Release[],
+    target: string,
+  ): TargetSupport | null | undefined {
+    const signature = releases.length === 0 ? "" : `${releases.length}:${releases[0]?.version ?? ""}`;
+    const key = `${indexUrl ?? ""}\u0000${name}\u0000${target}\u0000${signature}`;
+    if (this.supports.has(key)) return this.supports.get(key);
+    const lookup = (version: string): readonly string[] | null | undefined => {
+      if (indexUrl === null) return null;
+      const answer = this.client.peekMetadata(indexUrl, name, version);
+      if (answer === undefined || answer.kind === "error") return undefined;
+      return answer.kind === "found" ? answer.meta.classifiers : null;
+    };
+    const step = supportStep(releases, target, lookup);
+    if (step.kind === "done") {
+      this.supports.set(key, step.support);
+      return step.support;
+    }
+    if (indexUrl === null || this.disposed || this.supportJobs.has(key)) return undefined;
+    this.supportJobs.add(key);
+    void findSupport(releases, target, lookup, async (version) => {
+      this.supportRequests++;
+      await this.client.getMetadata(indexUrl, name, version);
+    })
+      .then((support) => {
+        this.supports.set(key, support);
+        if (support === null) this.scheduleRetry();
+      })
+      .catch((error: unknown) => this.hooks.log(`Python support of ${name} failed: ${String(error)}`))
+      .finally(() => {
+        this.supportJobs.delete(key);
+        this.scheduleNotify();
+      });
+    return undefined;
+  }
+
   /** Waits until no lookup is in flight (for the CLI and tests). */
   async idle(): Promise<void> {
-    while (this.queued.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.queued.size > 0 || this.supportJobs.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Forgets memoised views, e.g. after the cache was cleared or settings changed. */
   reset(): void {
     this.views.clear();
+    for (const [key, support] of this.supports) if (support === null) this.supports.delete(key);
     this.client.forgetFailures();
     this.lastError = null;
     this.publishStatus();
@@ -191,6 +258,7 @@ export class IndexService {
         this.retryTimer = null;
         // Analyses re-run on refresh and prefetch whatever is not settled, which retries the failures.
         this.views.clear();
+        for (const [key, support] of this.supports) if (support === null) this.supports.delete(key);
         this.hooks.onData();
       },
       (this.hooks.retryDelayMs ?? 30_000) + 50,

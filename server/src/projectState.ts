@@ -9,6 +9,9 @@ import { LineIndex } from "./core/text/lineIndex";
 import { createIncludeReader } from "./node/includeReader";
 import { findPythonEnvironment, readInstalledDistributions } from "./node/venv";
 import type { Settings } from "./settings";
+import { defaultTarget, dependencyFindings, sortPythons, type Targets } from "./core/analysis/dependencyFindings";
+import { detectTargetPython } from "./core/python/targetPython";
+import { readTargetPythonSources } from "./node/targetPythonFiles";
 
 /** An analysed document: its parse, the tree it roots, and its findings with settings applied. */
 export interface DocumentAnalysis {
@@ -22,6 +25,8 @@ export interface DocumentAnalysis {
   readonly installed: InstalledVersions | undefined;
   /** What the package indexes said when the analysis ran; undefined when indexes are not consulted. */
   readonly index: IndexSnapshot | undefined;
+  /** The target Pythons used, and where they came from. */
+  readonly targets: Targets;
 }
 
 /** How the project state reaches the package indexes (the server passes one; tests may omit it). */
@@ -48,6 +53,10 @@ const environmentTtlMs = 10_000;
 export class ProjectState {
   private readonly analyses = new Map<string, { generation: number; analysis: DocumentAnalysis }>();
   private readonly environments = new Map<string, EnvironmentState>();
+  private readonly targetStates = new Map<
+    string,
+    { targets: Targets | undefined; loadedAt: number; loading: Promise<void> | undefined }
+  >();
   /** Parses of included files on disk, reused while their mtime and size are unchanged. */
   private readonly parseCache: ParseCache = new Map();
   private generation = 0;
@@ -96,7 +105,8 @@ export class ProjectState {
     const parsed = tree.files[file];
     if (parsed === undefined) return undefined;
     const installed = this.installedFor(file, settings);
-    const raw = analyzeFile(tree, file, installed ? { installed } : {});
+    const targets = this.targetsFor(file, settings);
+    let raw = analyzeFile(tree, file, installed ? { installed } : {});
     const index = this.host.index?.snapshotFor(tree, file, settings);
     if (index !== undefined) {
       raw.push(
@@ -105,7 +115,7 @@ export class ProjectState {
           index,
         ),
       );
-      raw.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+      raw = dependencyFindings(raw, tree, file, index, { targets, ...(installed ? { installed } : {}) });
     }
     const findings = applySeverities(raw, settings.severities);
     const analysis: DocumentAnalysis = {
@@ -118,6 +128,7 @@ export class ProjectState {
       findings,
       installed,
       index,
+      targets,
     };
     this.analyses.set(uri, { generation: this.generation, analysis });
     return analysis;
@@ -164,9 +175,62 @@ export class ProjectState {
     return state.installed;
   }
 
+  /**
+   * The target Pythons for `file`: the setting when given, else detected from the files around it
+   * (read in the background, like the environment; until then the default target is used).
+   */
+  targetsFor(file: string, settings: Settings): Targets {
+    if (settings.pythonVersions.length > 0) {
+      return { versions: sortPythons(settings.pythonVersions), source: "pinsight.pythonVersion" };
+    }
+    const directory = path.dirname(file);
+    const folder = this.folderOf(file);
+    const key = `${directory}\u0000${folder}`;
+    let state = this.targetStates.get(key);
+    if (state === undefined) {
+      state = { targets: undefined, loadedAt: 0, loading: undefined };
+      this.targetStates.set(key, state);
+    }
+    if (state.loading === undefined && Date.now() - state.loadedAt > environmentTtlMs) {
+      const current = state;
+      const stopAt = folder === directory || directory.startsWith(folder) ? folder : null;
+      current.loading = readTargetPythonSources(directory, stopAt)
+        .then((sources) => {
+          const detected = detectTargetPython(sources, []);
+          const targets: Targets | undefined =
+            detected && detected.versions.length > 0
+              ? {
+                  versions: sortPythons(detected.versions),
+                  source: detected.detail ? `${detected.source} ${detected.detail}` : detected.source,
+                }
+              : undefined;
+          const changed = JSON.stringify(targets) !== JSON.stringify(current.targets);
+          current.targets = targets;
+          if (changed) {
+            this.host.log(
+              targets
+                ? `Target Python ${targets.versions.join(", ")} from ${targets.source}.`
+                : "No target Python found.",
+            );
+            this.invalidate();
+            this.host.onStale();
+          }
+        })
+        .catch((error: unknown) => this.host.log(`Could not detect the target Python: ${String(error)}`))
+        .finally(() => {
+          current.loadedAt = Date.now();
+          current.loading = undefined;
+        });
+    }
+    return state.targets ?? { versions: [defaultTarget], source: "default (set pinsight.pythonVersion)" };
+  }
+
   /** Waits for environments being read (used by tests, the CLI and the first pull of a document). */
   async settled(): Promise<void> {
-    await Promise.all([...this.environments.values()].map((s) => s.loading));
+    await Promise.all([
+      ...[...this.environments.values()].map((s) => s.loading),
+      ...[...this.targetStates.values()].map((s) => s.loading),
+    ]);
   }
 
   private async loadEnvironment(state: EnvironmentState, folder: string, setting: string): Promise<void> {

@@ -16,6 +16,10 @@ import { diagnosticsFor } from "./handlers/diagnostics";
 import { codeActionsFor, pinAllKind } from "./handlers/codeActions";
 import { hoverFor, requirementNameAt } from "./handlers/hover";
 import { linksFor } from "./handlers/links";
+import { inlayHintsFor } from "./handlers/inlayHints";
+import { completionFor } from "./handlers/completion";
+import { pinAllFromFindings } from "./handlers/codeActions";
+import { toTextEdit } from "./convert";
 import { ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
 import { defaultSettings, readSettings, type Settings } from "./settings";
 import { pinsightVersion } from "./version";
@@ -227,6 +231,9 @@ export function startServer(connection: Connection): void {
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, pinAllKind] },
         documentLinkProvider: { resolveProvider: false },
+        inlayHintProvider: true,
+        completionProvider: { triggerCharacters: ["=", "<", ">", "~"] },
+        executeCommandProvider: { commands: ["pinsight.pinAllRequirements"] },
         ...(pullDiagnostics
           ? { diagnosticProvider: { identifier: "pinsight", interFileDependencies: true, workspaceDiagnostics: false } }
           : {}),
@@ -343,6 +350,39 @@ export function startServer(connection: Connection): void {
     ),
   );
   connection.onDocumentLinks(onAnalysis("documentLinks", [], (analysis) => linksFor(analysis)));
+  connection.languages.inlayHint.on(async (params, token) => {
+    const settings = await settingsFor(params.textDocument.uri);
+    if (!settings.inlayHints) return [];
+    return (
+      (await guard(
+        "inlayHint",
+        () => {
+          const analysis = project.analyze(params.textDocument.uri, settings);
+          return analysis ? inlayHintsFor(analysis, params) : [];
+        },
+        token,
+      )) ?? []
+    );
+  });
+  connection.onCompletion(onAnalysis("completion", null, (analysis, params) => completionFor(analysis, params)));
+
+  // "Pin all requirements" for a file: the preferred pin of every unpinned or ranged line, applied
+  // by the client as one workspace edit (so it is one undo step).
+  connection.onExecuteCommand(async (params) => {
+    if (params.command !== "pinsight.pinAllRequirements") return null;
+    const uri = (params.arguments?.[0] as { uri?: unknown } | string | undefined) ?? undefined;
+    const target = typeof uri === "string" ? uri : typeof uri?.uri === "string" ? uri.uri : undefined;
+    if (target === undefined) return { applied: false, edits: 0 };
+    const analysis = project.analyze(target, await settingsFor(target));
+    if (analysis === undefined) return { applied: false, edits: 0 };
+    const edits = pinAllFromFindings(analysis);
+    if (edits.length === 0) return { applied: true, edits: 0 };
+    const result = await connection.workspace.applyEdit({
+      label: "Pin all requirements",
+      edit: { changes: { [analysis.uri]: edits.map((edit) => toTextEdit(analysis.lines, edit)) } },
+    });
+    return { applied: result.applied, edits: edits.length };
+  });
 
   connection.onNotification("pinsight/workspaceTrust", (params: { trusted?: unknown } | undefined) => {
     trusted = params?.trusted !== false;

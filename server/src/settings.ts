@@ -6,6 +6,12 @@ export type SettingScope = "user" | "workspace";
 /** Pinsight's settings for one resource, after validation; see package.json `contributes.configuration`. */
 export interface Settings {
   readonly pythonEnvironment: string;
+  /** `pinsight.pythonVersion`: target Pythons ("3.8"); empty means detect from the workspace. */
+  readonly pythonVersions: readonly string[];
+  /** `pinsight.inlayHints.enabled`. */
+  readonly inlayHints: boolean;
+  /** `pinsight.index.revalidateMinutes`: how often open documents' packages are revalidated (0 = never). */
+  readonly revalidateMs: number;
   readonly severities: Readonly<Partial<Record<FindingCode, SeveritySetting>>>;
   readonly index: {
     readonly url: string | null;
@@ -23,6 +29,9 @@ export interface Settings {
 
 export const defaultSettings: Settings = {
   pythonEnvironment: "",
+  pythonVersions: [],
+  inlayHints: true,
+  revalidateMs: 60 * 60_000,
   severities: {},
   index: { url: null, urlScope: "user", extraUrls: [], extraUrlsScope: "user", concurrency: 8, timeoutMs: 10_000 },
   cache: { ttlMs: 600_000, maxBytes: 256 * 1024 * 1024 },
@@ -56,8 +65,19 @@ export function readSettings(raw: unknown): Settings {
   const extraUrls = Array.isArray(index["extraUrls"])
     ? index["extraUrls"].filter((u): u is string => typeof u === "string" && u.trim() !== "").map((u) => u.trim())
     : [];
+  const pythonSetting = section["pythonVersion"];
+  const pythonVersions = (
+    typeof pythonSetting === "string" ? pythonSetting.split(",") : Array.isArray(pythonSetting) ? pythonSetting : []
+  )
+    .filter((v): v is string => typeof v === "string")
+    .map((v) => /^\s*(\d+\.\d+)(?:\.\d+)?\s*$/.exec(v)?.[1])
+    .filter((v): v is string => v !== undefined);
+  const inlay = record(section["inlayHints"]);
   return {
     pythonEnvironment,
+    pythonVersions: [...new Set(pythonVersions)],
+    inlayHints: inlay["enabled"] !== false,
+    revalidateMs: Math.round(number(index["revalidateMinutes"], 0, 10_080, 60) * 60_000),
     severities,
     index: {
       url,

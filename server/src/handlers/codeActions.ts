@@ -5,8 +5,8 @@ import {
   type Diagnostic,
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
-import type { PinFixData } from "../core/analysis/findings";
-import { fixesFor, pinAllEdits, type TextEdit } from "../core/analysis/fixes";
+import type { FixOption, PinFixData } from "../core/analysis/findings";
+import { fixesFor, preferredPinEdits, type TextEdit } from "../core/analysis/fixes";
 import { toTextEdit } from "../convert";
 import type { DocumentAnalysis } from "../projectState";
 
@@ -42,11 +42,11 @@ export function codeActionsFor(
       }
     }
   }
-  if (wants(pinAllKind) && analysis.installed !== undefined) {
-    const edits = pinAllEdits(analysis.parsed, analysis.installed.versions);
+  if (wants(pinAllKind)) {
+    const edits = pinAllFromFindings(analysis);
     if (edits.length > 0) {
       actions.push({
-        title: `Pin all requirements to installed versions (${edits.length})`,
+        title: `Pin all requirements (${edits.length})`,
         kind: pinAllKind,
         edit: workspaceEdit(analysis, edits, versionedEdits),
       });
@@ -55,21 +55,42 @@ export function codeActionsFor(
   return actions;
 }
 
+/** The preferred pin of every unpinned or ranged line of the document. */
+export function pinAllFromFindings(analysis: DocumentAnalysis): TextEdit[] {
+  return preferredPinEdits(analysis.findings, analysis.parsed);
+}
+
 function pinData(diagnostic: Diagnostic): PinFixData | undefined {
   if (diagnostic.source !== "pinsight") return undefined;
   const data = diagnostic.data as Partial<PinFixData> | undefined;
+  // The data comes back from the client: check its shape rather than trust it.
   if (
     data === undefined ||
     data === null ||
     data.kind !== "pin" ||
     typeof data.package !== "string" ||
-    typeof data.version !== "string" ||
     typeof data.entryStart !== "number" ||
-    data.source !== "installed"
+    !Array.isArray(data.options)
   ) {
     return undefined;
   }
-  return data as PinFixData;
+  const options = (data.options as unknown[]).filter(isFixOption);
+  return { kind: "pin", package: data.package, entryStart: data.entryStart, options };
+}
+
+function isFixOption(value: unknown): value is FixOption {
+  if (typeof value !== "object" || value === null) return false;
+  const option = value as Partial<FixOption>;
+  return (
+    (option.action === "pin" || option.action === "bound" || option.action === "add") &&
+    typeof option.version === "string" &&
+    typeof option.title === "string" &&
+    typeof option.preferred === "boolean" &&
+    (option.hashes === undefined ||
+      (Array.isArray(option.hashes) &&
+        option.hashes.every((h) => typeof h === "string" && /^[0-9a-f]{64}$/.test(h)))) &&
+    (option.name === undefined || typeof option.name === "string")
+  );
 }
 
 function workspaceEdit(analysis: DocumentAnalysis, edits: readonly TextEdit[], versioned: boolean): WorkspaceEdit {

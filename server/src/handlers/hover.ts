@@ -11,6 +11,8 @@ export function hoverFor(analysis: DocumentAnalysis, position: Position, project
     includedBy,
     constraint: project.isConstraintFile(analysis.file),
     ...(analysis.index ? { index: analysis.index } : {}),
+    tree: analysis.tree,
+    targets: analysis.targets,
   });
   if (content === null) return null;
   return {

@@ -103,7 +103,15 @@ export class DiskCache implements CacheStore {
   }
 
   async clear(): Promise<void> {
-    await fs.rm(this.options.directory, { recursive: true, force: true });
+    // Writes may land while the tree is being removed (background fetches), which makes a recursive
+    // remove fail with ENOTEMPTY; moving the directory aside first makes the clear atomic for writers,
+    // which then simply recreate it.
+    const trash = `${this.options.directory}.clearing-${process.pid}-${Date.now()}`;
+    const moved = await fs.rename(this.options.directory, trash).then(
+      () => true,
+      () => false,
+    );
+    await fs.rm(moved ? trash : this.options.directory, { recursive: true, force: true, maxRetries: 3 });
     this.sizes = new Map();
     this.total = 0;
   }

@@ -57,9 +57,8 @@ describe("analysis: unpinned and range", () => {
     assert.deepEqual(finding?.fix, {
       kind: "pin",
       package: "requests",
-      version: "2.31.0",
-      source: "installed",
       entryStart: 0,
+      options: [{ action: "pin", version: "2.31.0", title: "Pin to installed 2.31.0", preferred: true }],
     });
     assert.match(finding?.message ?? "", /Installed in \.venv: 2\.31\.0\./);
   });

@@ -15,7 +15,12 @@ function pin(text: string, name: string, version: string): string {
   const entry = file.entries.find((e) => e.kind === "requirement" && e.normalizedName === name);
   assert.ok(entry, `no entry for ${name}`);
   const fixes = fixesFor(
-    { kind: "pin", package: name, version, source: "installed", entryStart: entry.span.start },
+    {
+      kind: "pin",
+      package: name,
+      entryStart: entry.span.start,
+      options: [{ action: "pin", version, title: `Pin to installed ${version}`, preferred: true }],
+    },
     file,
   );
   assert.equal(fixes.length, 1);
@@ -52,7 +57,15 @@ describe("pin fixes", () => {
   it("offers nothing when the requirement moved since the diagnostic", () => {
     const file = parseRequirementsText("# new line\nrequests\n");
     assert.deepEqual(
-      fixesFor({ kind: "pin", package: "requests", version: "1", source: "installed", entryStart: 0 }, file),
+      fixesFor(
+        {
+          kind: "pin",
+          package: "requests",
+          entryStart: 0,
+          options: [{ action: "pin", version: "1", title: "Pin", preferred: true }],
+        },
+        file,
+      ),
       [],
     );
   });

@@ -53,6 +53,10 @@ describe("pinsight check (CLI)", () => {
       editable: false,
       constraint: false,
       hashes: [],
+      // Without index data (PIP_NO_INDEX in these tests) nothing is resolved.
+      resolved: {},
+      latest: null,
+      pythonSupport: [],
     });
     const django = file.requirements.find((r) => r["normalized"] === "django");
     assert.deepEqual(django, {
@@ -67,6 +71,9 @@ describe("pinsight check (CLI)", () => {
       editable: false,
       constraint: false,
       hashes: [],
+      resolved: {},
+      latest: null,
+      pythonSupport: [],
     });
     const missing = file.diagnostics.find((d) => d["code"] === "include-missing");
     assert.equal(missing?.["file"], path.join("requirements", "base.txt"));

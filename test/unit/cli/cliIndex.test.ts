@@ -47,6 +47,7 @@ describe("pinsight check and versions with a package index", function () {
     const found = result.files[0]?.diagnostics.map((d) => [d.code, d.line]);
     assert.deepEqual(found, [
       ["yanked", 1],
+      ["outdated", 1],
       ["unknown-version", 2],
       ["unpinned", 3],
       ["unknown-package", 3],

@@ -63,7 +63,12 @@ function pinFindings(requirement: EffectiveRequirement, context: AnalysisContext
   const fix: PinFixData | undefined =
     installed === undefined
       ? undefined
-      : { kind: "pin", package: name, version: installed, source: "installed", entryStart: entry.span.start };
+      : {
+          kind: "pin",
+          package: name,
+          entryStart: entry.span.start,
+          options: [{ action: "pin", version: installed, title: `Pin to installed ${installed}`, preferred: true }],
+        };
   const installedNote =
     installed === undefined ? "" : ` Installed in ${context.installed?.label ?? "the environment"}: ${installed}.`;
 

@@ -20,6 +20,10 @@ export const findingCodes = [
   "yanked",
   "index-unreachable",
   "dependency-confusion",
+  "python-support",
+  "outdated",
+  "transitive-range",
+  "not-applicable",
 ] as const;
 
 export type FindingCode = (typeof findingCodes)[number];
@@ -42,7 +46,14 @@ export const defaultSeverities: Readonly<Record<FindingCode, Severity>> = {
   yanked: "warning",
   "index-unreachable": "information",
   "dependency-confusion": "warning",
+  "python-support": "error",
+  outdated: "hint",
+  "transitive-range": "information",
+  "not-applicable": "hint",
 };
+
+/** Codes whose findings mark text that has no effect (editors show it faded). */
+export const unnecessaryCodes: ReadonlySet<FindingCode> = new Set<FindingCode>(["not-applicable"]);
 
 /**
  * What a quick fix needs to pin one requirement, carried in the diagnostic's `data` so that the
@@ -52,10 +63,25 @@ export const defaultSeverities: Readonly<Record<FindingCode, Severity>> = {
 export interface PinFixData {
   readonly kind: "pin";
   readonly package: string;
-  readonly version: string;
-  /** Where the version came from, shown in the fix title ("installed"). */
-  readonly source: "installed";
   readonly entryStart: number;
+  /** The fixes offered, the preferred one first. */
+  readonly options: readonly FixOption[];
+}
+
+/** One way to fix a requirement line. */
+export interface FixOption {
+  /** `pin` replaces the specifier with `==version`; `bound` adds `<version`; `add` adds a new line. */
+  readonly action: "pin" | "bound" | "add";
+  readonly version: string;
+  readonly title: string;
+  readonly preferred: boolean;
+  /**
+   * In hash-checking mode: the sha256 of every file of the release, which replace the line's `--hash`
+   * options (as pip-compile writes them). Absent when hashes are not needed or not all are known.
+   */
+  readonly hashes?: readonly string[];
+  /** For `add`: the package (as a requirement name) the new line pins. */
+  readonly name?: string;
 }
 
 export interface Finding {

@@ -9,6 +9,8 @@ import { pinnedVersion } from "./pins";
 import { describeSpecifier } from "./describe";
 import { escapeMarkdown, inlineCode } from "./markdown";
 import { satisfies } from "./pins";
+import type { RequirementsTree } from "../parsing/requirementsModel";
+import { dateOf, requirementInsight, type RequirementInsight, type Targets } from "./dependencyFindings";
 
 export interface HoverContent {
   readonly markdown: string;
@@ -23,6 +25,9 @@ export interface HoverContext {
   readonly constraint?: boolean;
   /** Cached index data, when indexes are consulted. */
   readonly index?: IndexSnapshot;
+  /** The requirement tree, for per-target resolution (constraints and `--pre` apply across files). */
+  readonly tree?: RequirementsTree;
+  readonly targets?: Targets;
 }
 
 /** The hover for the entry under `offset`, or null when the offset is on no entry. */
@@ -110,13 +115,24 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
     lines.push(`- Included by ${context.includedBy.map((by) => escapeMarkdown(by)).join("; ")}`);
   }
   if (context.index !== undefined && entry.normalizedName !== undefined && entry.form === "pep508") {
-    lines.push(...indexLines(entry, context.index, entry.normalizedName));
+    const requirement = context.tree?.requirements.find((r) => r.entry === entry);
+    const insight =
+      requirement && context.tree && context.targets
+        ? requirementInsight(requirement, context.tree, context.index, context.targets)
+        : null;
+    lines.push(...indexLines(entry, context.index, entry.normalizedName, insight, context.targets));
   }
   return lines.join("\n");
 }
 
 /** Hover lines from the package index. Everything the index says is escaped: it is untrusted text. */
-function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: string): string[] {
+function indexLines(
+  entry: RequirementEntry,
+  snapshot: IndexSnapshot,
+  name: string,
+  insight: RequirementInsight | null,
+  targets: Targets | undefined,
+): string[] {
   const lines: string[] = [""];
   const sources = snapshot.indexes.map((i) => `${inlineCode(i.display)} (${escapeMarkdown(i.source)})`);
   const view = snapshot.view(name);
@@ -151,6 +167,7 @@ function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: stri
       );
     }
   }
+  if (insight !== null) lines.push(...insightLines(insight, targets));
   const links = (metadata?.projectUrls ?? [])
     .map((link) => safeLink(link.label, link.url))
     .filter((link): link is string => link !== null);
@@ -164,6 +181,77 @@ function indexLines(entry: RequirementEntry, snapshot: IndexSnapshot, name: stri
     `- Index${snapshot.indexes.length === 1 ? "" : "es"}: ${sources.join(", ")}${stale ? " — refreshing" : ""}${fetched.length > 0 ? `, fetched ${new Date(Math.min(...fetched)).toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}`,
   );
   return lines;
+}
+
+/** What the line installs per target, newest per target, the support timeline, yanked releases in range. */
+function insightLines(insight: RequirementInsight, targets: Targets | undefined): string[] {
+  const lines: string[] = [];
+  if (targets) {
+    lines.push(
+      `- Target Python ${targets.versions.map((v) => inlineCode(v)).join(", ")} (from ${escapeMarkdown(targets.source)})`,
+    );
+  }
+  if (insight.skippedTargets.length > 0) {
+    lines.push(`- Not installed on Python ${insight.skippedTargets.join(", ")}: the marker excludes it`);
+  }
+  for (const t of insight.perTarget) {
+    const r = t.resolution;
+    const date = dateOf(r.release);
+    const pick =
+      r.version === null
+        ? `nothing (${escapeMarkdown(r.reason ?? "no match")})`
+        : `${inlineCode(r.version)}${date ? ` (released ${date})` : ""}${r.yanked ? " — yanked" : ""}, the newest of ${r.admitted} release${r.admitted === 1 ? "" : "s"} this line admits there`;
+    lines.push(`- A fresh \`pip install\` on Python ${t.target} picks ${pick}`);
+    if (t.newestForTarget && t.newestForTarget !== r.version) {
+      lines.push(`- Newest release installable on Python ${t.target}: ${inlineCode(t.newestForTarget)}`);
+    }
+  }
+  if (insight.bestSupported && insight.perTarget.length > 0) {
+    lines.push(
+      `- Newest release that supports ${insight.perTarget.map((t) => `Python ${t.target}`).join(", ")} by all evidence: ${inlineCode(insight.bestSupported.version)}`,
+    );
+  }
+  const table = supportTable(insight);
+  if (table.length > 0) lines.push("", ...table, "");
+  const yankedInRange = yankedAdmitted(insight);
+  if (yankedInRange.length > 0) {
+    lines.push(
+      `- Yanked releases this line admits: ${yankedInRange
+        .slice(0, 5)
+        .map(
+          (r) =>
+            `${inlineCode(r.version)}${r.yankedReason ? ` (${escapeMarkdown(r.yankedReason.slice(0, 120))})` : ""}`,
+        )
+        .join(", ")}${yankedInRange.length > 5 ? ", …" : ""}`,
+    );
+  }
+  return lines;
+}
+
+function supportTable(insight: RequirementInsight): string[] {
+  const rows: string[] = [];
+  for (const t of insight.perTarget) {
+    const s = t.support;
+    if (s === undefined) {
+      rows.push(`| ${t.target} | … | … | checking classifiers |`);
+      continue;
+    }
+    if (s === null) continue;
+    const evidence =
+      s.droppedIn === null
+        ? "no drop found"
+        : `${escapeMarkdown(s.detail ?? s.evidence ?? "")} — ${s.declared ? "declared: pip skips these releases" : "**not declared**: pip still installs them"}`;
+    rows.push(
+      `| ${t.target} | ${s.lastSupported ? inlineCode(s.lastSupported) : "none"} | ${s.droppedIn ? `${inlineCode(s.droppedIn)}${s.droppedDate ? ` (${s.droppedDate.slice(0, 10)})` : ""}` : "—"} | ${evidence} |`,
+    );
+  }
+  if (rows.length === 0) return [];
+  return ["| Python | Supported through | Dropped in | Evidence |", "|---|---|---|---|", ...rows];
+}
+
+function yankedAdmitted(insight: RequirementInsight): { version: string; yankedReason: string | null }[] {
+  const specifier = insight.requirement.entry.specifier?.value;
+  return insight.view.releases.filter((r) => r.yanked && !r.legacy && satisfies(r.version, specifier));
 }
 
 /**

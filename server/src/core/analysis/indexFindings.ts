@@ -1,5 +1,7 @@
 import type { ProjectMetadata } from "../index/jsonApi";
 import type { PackageView } from "../index/packageView";
+import type { Release } from "../index/releaseModel";
+import type { TargetSupport } from "./pythonSupport";
 import { findRelease } from "../index/packageView";
 import type { EffectiveRequirement } from "../parsing/requirementsModel";
 import { defaultSeverities, type Finding } from "./findings";
@@ -30,6 +32,14 @@ export interface IndexSnapshot {
   metadata?(normalizedName: string): ProjectMetadata | undefined;
   /** Fetches that metadata if it is not cached; resolves when it is known or the signal aborts. */
   loadMetadata?(normalizedName: string, signal: AbortSignal): Promise<void>;
+  /** Cached per-version metadata: undefined when not fetched yet, null when the index has none. */
+  releaseMetadata?(normalizedName: string, version: string): ProjectMetadata | null | undefined;
+  loadReleaseMetadata?(normalizedName: string, version: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Where support for a target Python stops in the package's history; undefined while it is being
+   * found (in the background), null when it cannot be known.
+   */
+  support?(normalizedName: string, releases: readonly Release[], target: string): TargetSupport | null | undefined;
 }
 
 /**

@@ -1,0 +1,491 @@
+import type { PackageView } from "../index/packageView";
+import { findRelease } from "../index/packageView";
+import type { Release } from "../index/releaseModel";
+import { defaultEnvironment, evaluateMarker, type TargetPlatform } from "../parsing/markerEval";
+import { parseMarker } from "../parsing/markers";
+import type { EffectiveRequirement, RequirementEntry, RequirementsTree } from "../parsing/requirementsModel";
+import { compareVersions, parseVersion } from "../pep440/version";
+import type { InstalledVersions } from "./analyze";
+import { defaultSeverities, type Finding, type FixOption, type PinFixData } from "./findings";
+import type { IndexSnapshot } from "./indexFindings";
+import { pinnedVersion, satisfies } from "./pins";
+import { fileSupport, versionSupported, type TargetSupport } from "./pythonSupport";
+import { resolveRequirement, type Resolution } from "./resolve";
+
+/** The Python versions the project targets, and where that was read. */
+export interface Targets {
+  /** CPython minors ("3.8"), lowest first; never empty. */
+  readonly versions: readonly string[];
+  /** For messages and hovers, e.g. ".python-version" or "pinsight.pythonVersion". */
+  readonly source: string;
+}
+
+/** The target when nothing in the workspace names one: the newest CPython with wide wheel coverage. */
+export const defaultTarget = "3.14";
+
+/** Python versions in numeric order ("3.9" before "3.10"), without duplicates. */
+export function sortPythons(versions: readonly string[]): string[] {
+  const key = (v: string): number[] => v.split(".").map(Number);
+  return [...new Set(versions)].sort((a, b) => {
+    const [a0 = 0, a1 = 0] = key(a);
+    const [b0 = 0, b1 = 0] = key(b);
+    return a0 - b0 || a1 - b1;
+  });
+}
+
+/** Everything known about one requirement line for one target Python. */
+export interface TargetInsight {
+  readonly target: string;
+  /** What a fresh `pip install` picks there, as pip's finder would. */
+  readonly resolution: Resolution;
+  /** The version this line installs: the pin when pinned, else the resolution's version. */
+  readonly installs: string | null;
+  /** Where support of the target stops; undefined while being found, null when unknowable. */
+  readonly support: TargetSupport | null | undefined;
+  /** The newest release pip could install on the target at all (any specifier), or null. */
+  readonly newestForTarget: string | null;
+}
+
+/** What the analysis knows about one requirement line from the index. */
+export interface RequirementInsight {
+  readonly requirement: EffectiveRequirement;
+  readonly name: string;
+  readonly view: PackageView;
+  /** Targets the line's marker admits, each with its insight. */
+  readonly perTarget: readonly TargetInsight[];
+  /** Targets the marker excludes. */
+  readonly skippedTargets: readonly string[];
+  /** The newest final, non-yanked release overall. */
+  readonly latest: Release | null;
+  /** The newest release supporting every applicable target by all evidence that the line admits. */
+  readonly bestSupported: Release | null;
+  /** The newest release supporting every applicable target, whatever the specifier. */
+  readonly newestSupported: Release | null;
+}
+
+const platforms: readonly TargetPlatform[] = ["linux", "darwin", "win32"];
+
+/**
+ * Whether a requirement's marker can hold on a target Python on some platform. Markers are evaluated
+ * as pip does for requirements files (`extra` empty); a marker that cannot be evaluated counts as
+ * applying, so nothing is hidden by mistake.
+ */
+export function markerApplies(entry: RequirementEntry, target: string): boolean {
+  if (entry.marker === undefined) return true;
+  const parsed = parseMarker(entry.marker.value);
+  if (!parsed.ok) return true;
+  for (const platform of platforms) {
+    const result = evaluateMarker(parsed.marker, defaultEnvironment(target, platform));
+    if (!result.ok || result.value) return true;
+  }
+  return false;
+}
+
+/** Specifiers from `-c` constraint files for a package, anywhere in the tree. */
+function constraintsFor(tree: RequirementsTree, name: string): string[] {
+  const result: string[] = [];
+  for (const r of tree.requirements) {
+    if (r.constraint && r.entry.normalizedName === name && r.entry.specifier) result.push(r.entry.specifier.value);
+  }
+  return result;
+}
+
+/** Whether `--pre` is given anywhere in the tree (pip applies it to the whole run). */
+export function preAllowed(tree: RequirementsTree): boolean {
+  return tree.options.some((o) => o.entry.option === "pre");
+}
+
+/** Builds the insight for one requirement, or null when the index has nothing usable about it. */
+export function requirementInsight(
+  requirement: EffectiveRequirement,
+  tree: RequirementsTree,
+  snapshot: IndexSnapshot,
+  targets: Targets,
+): RequirementInsight | null {
+  const entry = requirement.entry;
+  const name = entry.normalizedName;
+  if (name === undefined || entry.form !== "pep508") return null;
+  const view = snapshot.view(name);
+  if (!view || view.state !== "found") return null;
+  const constraints = requirement.constraint ? [] : constraintsFor(tree, name);
+  const pre = preAllowed(tree);
+  const specifier = entry.specifier?.value;
+  const pinned = specifier ? pinnedVersion(specifier) : null;
+  const perTarget: TargetInsight[] = [];
+  const skippedTargets: string[] = [];
+  for (const target of targets.versions) {
+    if (!markerApplies(entry, target)) {
+      skippedTargets.push(target);
+      continue;
+    }
+    const resolution = cachedResolve(view.releases, specifier, target, pre, constraints);
+    const support = snapshot.support?.(name, view.releases, target);
+    const newestForTarget = cachedResolve(view.releases, "", target, false, []).version;
+    perTarget.push({
+      target,
+      resolution,
+      installs: pinned ?? resolution.version,
+      support,
+      newestForTarget,
+    });
+  }
+  const latest = view.releases.find((r) => !r.legacy && !r.yanked && parseVersion(r.version)?.isPrerelease === false);
+  const supportsAll = (release: Release): boolean =>
+    perTarget.every(
+      (t) =>
+        !fileSupport(release, t.target).declared &&
+        (t.support === undefined || t.support === null || versionSupported(release.version, t.support)),
+    );
+  const supported = view.releases.filter(
+    (r) => !r.legacy && !r.yanked && parseVersion(r.version)?.isPrerelease === false && supportsAll(r),
+  );
+  const newestSupported = supported[0] ?? null;
+  let bestSupported: Release | null = null;
+  const first = perTarget[0];
+  if (first !== undefined) {
+    const chosen = resolveRequirement(supported, pinned === null ? specifier : "", first.target, {
+      pre,
+      constraints,
+    });
+    bestSupported = chosen.release;
+  }
+  return {
+    requirement,
+    name,
+    view,
+    perTarget,
+    skippedTargets,
+    latest: latest ?? null,
+    bestSupported,
+    newestSupported,
+  };
+}
+
+const resolutionCache = new WeakMap<readonly Release[], Map<string, Resolution>>();
+
+/** Resolutions are reused while a package's release list (an immutable array) is unchanged. */
+function cachedResolve(
+  releases: readonly Release[],
+  specifier: string | undefined,
+  target: string,
+  pre: boolean,
+  constraints: readonly string[],
+): Resolution {
+  let byKey = resolutionCache.get(releases);
+  if (byKey === undefined) {
+    byKey = new Map();
+    resolutionCache.set(releases, byKey);
+  }
+  const key = `${specifier ?? ""}\u0000${target}\u0000${pre ? 1 : 0}\u0000${constraints.join("\u0001")}`;
+  let resolution = byKey.get(key);
+  if (resolution === undefined) {
+    resolution = resolveRequirement(releases, specifier, target, { pre, constraints });
+    byKey.set(key, resolution);
+  }
+  return resolution;
+}
+
+/** "2018-09-14" from an ISO time, or null. */
+export function dateOf(release: { readonly uploadTime: string | null } | null | undefined): string | null {
+  return release?.uploadTime ? release.uploadTime.slice(0, 10) : null;
+}
+
+function pythonList(targets: readonly string[]): string {
+  if (targets.length <= 1) return `Python ${targets[0] ?? ""}`;
+  return `Python ${targets.slice(0, -1).join(", ")} and ${targets[targets.length - 1] ?? ""}`;
+}
+
+export interface DependencyContext {
+  readonly targets: Targets;
+  readonly installed?: InstalledVersions;
+}
+
+/**
+ * Enriches the index-free findings of a file with what the index says: per-target resolution in the
+ * `unpinned`/`range` messages with pin fixes, `python-support`, `outdated`, `not-applicable`, and a
+ * replacement fix on `yanked`. Returns the new list; findings it does not concern pass unchanged.
+ */
+export function dependencyFindings(
+  findings: readonly Finding[],
+  tree: RequirementsTree,
+  file: string,
+  snapshot: IndexSnapshot,
+  context: DependencyContext,
+): Finding[] {
+  const byEntry = new Map<number, Finding[]>();
+  for (const finding of findings) {
+    if (finding.package === null) continue;
+    const list = byEntry.get(finding.span.start) ?? [];
+    list.push(finding);
+    byEntry.set(finding.span.start, list);
+  }
+  const replaced = new Map<Finding, Finding>();
+  const added: Finding[] = [];
+  const hashMode = tree.requiresHashes;
+  for (const requirement of tree.requirements) {
+    if (requirement.file !== file || requirement.constraint) continue;
+    const entry = requirement.entry;
+    if (entry.name === undefined || entry.form !== "pep508") continue;
+    if (entry.marker !== undefined && context.targets.versions.every((t) => !markerApplies(entry, t))) {
+      added.push({
+        code: "not-applicable",
+        severity: defaultSeverities["not-applicable"],
+        message: `Skipped on ${pythonList(context.targets.versions)} (target from ${context.targets.source}): the marker "${entry.marker.value.trim()}" excludes it, so pip does not install ${entry.name.value} there.`,
+        span: entry.span,
+        package: entry.normalizedName ?? null,
+      });
+      continue;
+    }
+    const insight = requirementInsight(requirement, tree, snapshot, context.targets);
+    if (insight === null) continue;
+    const options = fixOptions(insight, context, hashMode);
+    const fix: PinFixData | undefined =
+      options.length > 0 ? { kind: "pin", package: insight.name, entryStart: entry.span.start, options } : undefined;
+    const related = [
+      ...(byEntry.get(entry.name.span.start) ?? []),
+      ...(entry.specifier ? (byEntry.get(entry.specifier.span.start) ?? []) : []),
+    ];
+    for (const finding of related) {
+      if (finding.package !== insight.name) continue;
+      if (finding.code === "unpinned" || finding.code === "range") {
+        replaced.set(finding, {
+          ...finding,
+          message: pinMessage(finding.code, insight, context),
+          ...(fix ? { fix } : {}),
+        });
+      } else if (finding.code === "yanked") {
+        const yankFix = yankedFix(insight);
+        if (yankFix) replaced.set(finding, { ...finding, fix: yankFix });
+      }
+    }
+    const support = supportFinding(insight, fix);
+    if (support) added.push(support);
+    const outdated = outdatedFinding(insight);
+    if (outdated) added.push(outdated);
+  }
+  const result = findings.map((f) => replaced.get(f) ?? f).concat(added);
+  result.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  return result;
+}
+
+function pinMessage(code: "unpinned" | "range", insight: RequirementInsight, context: DependencyContext): string {
+  const entry = insight.requirement.entry;
+  const display = entry.name?.value ?? insight.name;
+  const picks = insight.perTarget.map((t) => {
+    const release = t.resolution.release;
+    const date = dateOf(release);
+    return t.resolution.version === null
+      ? `nothing on Python ${t.target} (${t.resolution.reason ?? "no match"})`
+      : `${t.resolution.version}${date ? ` (released ${date})` : ""} on Python ${t.target}`;
+  });
+  const uniquePicks = new Set(insight.perTarget.map((t) => t.resolution.version));
+  const pickText =
+    uniquePicks.size === 1 && insight.perTarget.length > 1 && insight.perTarget[0]?.resolution.version
+      ? `${insight.perTarget[0].resolution.version}${dateOf(insight.perTarget[0].resolution.release) ? ` (released ${dateOf(insight.perTarget[0].resolution.release) ?? ""})` : ""} on ${pythonList(insight.perTarget.map((t) => t.target))}`
+      : picks.join("; ");
+  const admitted = Math.max(0, ...insight.perTarget.map((t) => t.resolution.admitted));
+  const head =
+    code === "unpinned"
+      ? `${display} is not pinned: a fresh install picks ${pickText}.`
+      : `"${entry.specifier?.value.trim() ?? ""}" admits ${admitted} release${admitted === 1 ? "" : "s"} of ${display}: a fresh install picks ${pickText}.`;
+  const installed = context.installed?.versions.get(insight.name);
+  const fresh = insight.perTarget[0]?.resolution.version ?? null;
+  if (installed === undefined) return head;
+  const label = context.installed?.label ?? "the environment";
+  if (fresh !== null && !sameVersion(installed, fresh)) {
+    return `${head} Your environment (${label}) has ${installed}, what you tested; a fresh install on a new server picks ${fresh}.`;
+  }
+  return `${head} Installed in ${label}: ${installed}.`;
+}
+
+function sameVersion(a: string, b: string): boolean {
+  const va = parseVersion(a);
+  const vb = parseVersion(b);
+  return va !== null && vb !== null ? compareVersions(va, vb) === 0 : a === b;
+}
+
+/** The pin fixes for a line, the preferred first: newest supporting the targets, installed, newest. */
+function fixOptions(insight: RequirementInsight, context: DependencyContext, hashMode: boolean): FixOption[] {
+  const entry = insight.requirement.entry;
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  const options: FixOption[] = [];
+  const seen = new Set<string>();
+  const add = (version: string, title: string, release: Release | undefined): void => {
+    if (seen.has(version) || (pinned !== null && sameVersion(pinned, version))) return;
+    seen.add(version);
+    options.push({
+      action: "pin",
+      version,
+      title,
+      preferred: options.length === 0,
+      ...(hashMode && release ? hashesOf(release) : {}),
+    });
+  };
+  const targets = insight.perTarget.map((t) => t.target);
+  const forTargets = targets.length > 0 ? ` (supports ${pythonList(targets)})` : "";
+  if (insight.bestSupported && (pinned === null || !supportOk(insight, pinned))) {
+    add(insight.bestSupported.version, `Pin to ${insight.bestSupported.version}${forTargets}`, insight.bestSupported);
+  }
+  const installed = context.installed?.versions.get(insight.name);
+  if (installed !== undefined && pinned === null) {
+    add(installed, `Pin to installed ${installed}`, findRelease(insight.view, installed));
+  }
+  if (
+    insight.latest &&
+    insight.newestSupported &&
+    sameVersion(insight.latest.version, insight.newestSupported.version)
+  ) {
+    if (pinned === null || !supportOk(insight, pinned)) {
+      add(insight.latest.version, `Pin to newest ${insight.latest.version}`, insight.latest);
+    }
+  }
+  // An upper bound just below an undeclared drop keeps a range open while avoiding the break.
+  const drop = insight.perTarget.find((t) => t.support && !t.support.declared && t.support.droppedIn !== null);
+  if (pinned === null && drop?.support?.droppedIn) {
+    const bound = drop.support.droppedIn;
+    if (!entry.specifier || !/</.test(entry.specifier.value)) {
+      options.push({
+        action: "bound",
+        version: bound,
+        title: `Add upper bound <${bound} (Python ${drop.target} support stops there)`,
+        preferred: options.length === 0,
+      });
+    }
+  }
+  return options;
+}
+
+function supportOk(insight: RequirementInsight, version: string): boolean {
+  return insight.perTarget.every((t) => {
+    const release = findRelease(insight.view, version);
+    if (release && fileSupport(release, t.target).declared) return false;
+    return !t.support || versionSupported(version, t.support);
+  });
+}
+
+/** The sha256 of every file of a release, when the index gives all of them. */
+function hashesOf(release: Release): { hashes?: readonly string[] } {
+  const digests = release.files.map((f) => f.sha256);
+  if (digests.length === 0 || digests.some((d) => d === null)) return {};
+  return { hashes: [...new Set(digests as string[])].sort() };
+}
+
+function yankedFix(insight: RequirementInsight): PinFixData | undefined {
+  const entry = insight.requirement.entry;
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  const pinnedParsed = pinned ? parseVersion(pinned) : null;
+  if (!pinnedParsed) return undefined;
+  const candidates = insight.view.releases.filter((r) => {
+    if (r.legacy || r.yanked) return false;
+    const v = parseVersion(r.version);
+    if (!v || (v.isPrerelease && !pinnedParsed.isPrerelease)) return false;
+    return insight.perTarget.every((t) => !fileSupport(r, t.target).declared);
+  });
+  const newer = [...candidates]
+    .reverse()
+    .find((r) => compareVersions(parseVersion(r.version) as never, pinnedParsed) > 0);
+  const older = candidates.find((r) => compareVersions(parseVersion(r.version) as never, pinnedParsed) < 0);
+  const options: FixOption[] = [];
+  for (const release of [newer, older]) {
+    if (!release) continue;
+    options.push({
+      action: "pin",
+      version: release.version,
+      title: `Replace yanked ${pinned} with ${release.version}`,
+      preferred: options.length === 0,
+    });
+  }
+  return options.length > 0 ? { kind: "pin", package: insight.name, entryStart: entry.span.start, options } : undefined;
+}
+
+function supportFinding(insight: RequirementInsight, fix: PinFixData | undefined): Finding | null {
+  const entry = insight.requirement.entry;
+  const display = entry.name?.value ?? insight.name;
+  const span = entry.name?.span ?? entry.span;
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  const problems: string[] = [];
+  for (const t of insight.perTarget) {
+    if (pinned !== null) {
+      const release = findRelease(insight.view, pinned);
+      if (!release) continue;
+      const files = fileSupport(release, t.target);
+      if (!files.supported && files.declared) {
+        problems.push(
+          `${display} ${release.version} cannot be installed on Python ${t.target} (${files.detail ?? "no file fits"}): pip fails with "No matching distribution".`,
+        );
+        continue;
+      }
+      if (t.support && !versionSupported(release.version, t.support)) {
+        problems.push(
+          `${display} ${release.version} does not support Python ${t.target}: ${dropText(display, t.support)}`,
+        );
+      }
+      continue;
+    }
+    if (t.resolution.version === null) {
+      problems.push(
+        `No release of ${display} that this line admits installs on Python ${t.target}: ${t.resolution.reason ?? "nothing matches"}.`,
+      );
+      continue;
+    }
+    if (t.support && !versionSupported(t.resolution.version, t.support)) {
+      problems.push(
+        `pip would install ${t.resolution.version} on Python ${t.target}, but ${dropText(display, t.support)}`,
+      );
+    }
+  }
+  if (problems.length === 0) return null;
+  return {
+    code: "python-support",
+    severity: defaultSeverities["python-support"],
+    message: problems.join(" "),
+    span,
+    package: insight.name,
+    ...(fix ? { fix } : {}),
+  };
+}
+
+/** "django-scarface dropped Python 2.7 in 3.2 (2018-09-14; classifiers … ). Last release for 2.7: 3.1." */
+export function dropText(display: string, support: TargetSupport): string {
+  const facts = [
+    support.droppedDate ? support.droppedDate.slice(0, 10) : null,
+    support.detail ? `${support.detail}${support.declared ? "" : " and no Requires-Python declares it"}` : null,
+  ].filter((f): f is string => f !== null);
+  const last = support.lastSupported
+    ? ` Last release for ${support.target}: ${support.lastSupported}.`
+    : ` No release supports Python ${support.target}.`;
+  return `${display} dropped Python ${support.target} in ${support.droppedIn ?? "?"}${facts.length > 0 ? ` (${facts.join("; ")})` : ""}.${last}`;
+}
+
+function outdatedFinding(insight: RequirementInsight): Finding | null {
+  const entry = insight.requirement.entry;
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  if (pinned === null || !insight.latest || !entry.specifier) return null;
+  // An unknown version has its own finding; "a newer release exists" would only add noise.
+  if (!findRelease(insight.view, pinned)) return null;
+  const pinnedParsed = parseVersion(pinned);
+  const latestParsed = parseVersion(insight.latest.version);
+  if (!pinnedParsed || !latestParsed || compareVersions(latestParsed, pinnedParsed) <= 0) return null;
+  const display = entry.name?.value ?? insight.name;
+  const date = dateOf(insight.latest);
+  const perTarget = insight.perTarget
+    .filter((t) => t.support !== undefined)
+    .map((t) => {
+      const newest =
+        t.support && t.support.droppedIn !== null && !t.support.declared ? t.support.lastSupported : t.newestForTarget;
+      return newest && !sameVersion(newest, insight.latest?.version ?? "") ? `${newest} for Python ${t.target}` : null;
+    })
+    .filter((s): s is string => s !== null);
+  return {
+    code: "outdated",
+    severity: defaultSeverities.outdated,
+    message: `${display} ${pinned} is pinned; the newest release is ${insight.latest.version}${date ? ` (${date})` : ""}${perTarget.length > 0 ? `, the newest that supports your Python is ${perTarget.join(", ")}` : ""}.`,
+    span: entry.specifier.span,
+    package: insight.name,
+  };
+}
+
+/** The installed version of a package and whether it satisfies the line (for hovers). */
+export function installedFits(entry: RequirementEntry, installed: string): boolean {
+  return satisfies(installed, entry.specifier?.value);
+}

@@ -1,0 +1,173 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type {
+  ClientCapabilities,
+  CodeAction,
+  CompletionList,
+  Diagnostic,
+  Hover,
+  InlayHint,
+  MarkupContent,
+  TextEdit,
+} from "vscode-languageserver-protocol/node";
+import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
+import { tempDir } from "../support/tempDirs";
+import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+
+/**
+ * The motivating story, through the real server over stdio: django-scarface unpinned on a project
+ * targeting Python 2.7. pip would install 3.2.1, whose classifiers dropped 2.7 without a
+ * Requires-Python; the preferred fix pins 3.1 and the error goes away.
+ */
+
+const capabilities: ClientCapabilities = {
+  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
+  textDocument: { publishDiagnostics: { relatedInformation: false } },
+};
+
+const byCode = (diagnostics: readonly Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code);
+
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const offset = (line: number, character: number): number => {
+    let at = 0;
+    for (let i = 0; i < line; i++) at = text.indexOf("\n", at) + 1;
+    return at + character;
+  };
+  const spans = edits
+    .map((e) => ({
+      start: offset(e.range.start.line, e.range.start.character),
+      end: offset(e.range.end.line, e.range.end.character),
+      text: e.newText,
+    }))
+    .sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const s of spans) result = result.slice(0, s.start) + s.text + result.slice(s.end);
+  return result;
+}
+
+describe("story: django-scarface on Python 2.7 (fixture index)", function () {
+  this.timeout(30_000);
+  let index: FixtureIndex;
+  let client: TestClient | undefined;
+  before(async () => {
+    index = await startFixtureIndex();
+  });
+  after(async () => index.close());
+  afterEach(async () => {
+    await client?.stop();
+    client = undefined;
+  });
+
+  async function open(files: Record<string, string>, settings: unknown = {}) {
+    const dir = tempDir("pinsight-story-");
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), settings);
+    const file = path.join(dir, "requirements.txt");
+    const uri = `file://${file}`;
+    const text = fs.readFileSync(file, "utf8");
+    await client.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "pip-requirements", version: 1, text },
+    });
+    return { uri, text, client };
+  }
+
+  it("reports python-support, pins 3.1 with the preferred fix, and the error is gone", async () => {
+    const { uri, text, client } = await open({
+      "requirements.txt": "django-scarface  # push notifications\n",
+      ".python-version": "2.7\n",
+    });
+    const published = await client.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "python-support").length > 0);
+    const error = byCode(published.diagnostics, "python-support")[0];
+    assert.ok(error);
+    assert.equal(error.severity, 1);
+    assert.equal(
+      error.message,
+      "pip would install 3.2.1 on Python 2.7, but django-scarface dropped Python 2.7 in 3.2 (2018-09-14; classifiers list only 3.5–3.7 and no Requires-Python declares it). Last release for 2.7: 3.1.",
+    );
+    const unpinned = byCode(published.diagnostics, "unpinned")[0];
+    assert.match(String(unpinned?.message), /a fresh install picks 3\.2\.1 \(released 2018-10-08\) on Python 2\.7/);
+
+    const actions = (await client.connection.sendRequest("textDocument/codeAction", {
+      textDocument: { uri },
+      range: error.range,
+      context: { diagnostics: [error] },
+    })) as CodeAction[];
+    const preferred = actions.find((a) => a.isPreferred);
+    assert.equal(preferred?.title, "Pin to 3.1 (supports Python 2.7)");
+    assert.ok(actions.some((a) => a.title === "Add upper bound <3.2 (Python 2.7 support stops there)"));
+    const change = preferred?.edit?.documentChanges?.[0];
+    assert.ok(change && "edits" in change);
+    const updated = applyEdits(text, change.edits as TextEdit[]);
+    assert.equal(updated, "django-scarface==3.1  # push notifications\n");
+
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: updated }],
+    });
+    const after = await client.waitForDiagnostics(uri, (p) => p.version === 2);
+    assert.deepEqual(
+      after.diagnostics.map((d) => d.code).filter((c) => c !== "outdated"),
+      [],
+      JSON.stringify(after.diagnostics),
+    );
+
+    // The bisection fetched at most ⌈log2 11⌉ + 2 per-version documents (11 final releases).
+    const perVersion = index.requests.filter((r) => /^\/pypi\/django-scarface\/[^/]+\/json$/.test(r.path));
+    assert.ok(perVersion.length <= 6, perVersion.map((r) => r.path).join(", "));
+  });
+
+  it("hovers with the target, what pip picks, and the support timeline; hints and completes versions", async () => {
+    const { uri, client } = await open({ "requirements.txt": "django-scarface\n" }, { pythonVersion: ["2.7", "3.6"] });
+    await client.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "python-support").length > 0);
+    const hover = (await client.connection.sendRequest("textDocument/hover", {
+      textDocument: { uri },
+      position: { line: 0, character: 3 },
+    })) as Hover;
+    const value = (hover.contents as MarkupContent).value;
+    assert.match(value, /Target Python `2\.7`, `3\.6` \(from pinsight\.pythonVersion\)/);
+    assert.match(value, /A fresh `pip install` on Python 2\.7 picks `3\.2\.1` \(released 2018-10-08\)/);
+    assert.match(
+      value,
+      /\| 2\.7 \| `3\.1` \| `3\.2` \(2018-09-14\) \| classifiers list only 3\.5–3\.7 — \*\*not declared\*\*/,
+    );
+    assert.match(value, /\| 3\.6 \| `3\.2\.1` \| — \| no drop found \|/);
+
+    const hints = (await client.connection.sendRequest("textDocument/inlayHint", {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } },
+    })) as InlayHint[];
+    assert.equal(hints.length, 1);
+    assert.equal(hints[0]?.label, " → 3.2.1");
+    assert.deepEqual(hints[0]?.position, { line: 0, character: 15 });
+
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: "django-scarface==\n" }],
+    });
+    const list = (await client.connection.sendRequest("textDocument/completion", {
+      textDocument: { uri },
+      position: { line: 0, character: 17 },
+    })) as CompletionList;
+    const labels = [...list.items]
+      .sort((a, b) => String(a.sortText).localeCompare(String(b.sortText)))
+      .map((i) => i.label);
+    assert.equal(labels[0], "3.2.1");
+    assert.ok(labels.indexOf("3.1") > labels.indexOf("3.2"), "newest first");
+    assert.ok(labels.indexOf("4.0a4") > labels.indexOf("1.0"), "pre-releases after final releases");
+    const item32 = list.items.find((i) => i.label === "3.2");
+    assert.match(String(item32?.detail), /^2018-09-14 · Python 2\.7: not supported/);
+  });
+
+  it("fades a line whose marker excludes every target", async () => {
+    const { uri, client } = await open(
+      { "requirements.txt": 'django-scarface==3.1 ; python_version >= "3"\n' },
+      { pythonVersion: "2.7" },
+    );
+    const published = await client.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "not-applicable").length > 0);
+    const faded = byCode(published.diagnostics, "not-applicable")[0];
+    assert.deepEqual(faded?.tags, [1]);
+    assert.equal(faded?.severity, 4);
+    assert.equal(byCode(published.diagnostics, "python-support").length, 0);
+  });
+});
