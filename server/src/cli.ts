@@ -330,10 +330,15 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
         }
         return findings;
       };
-      analyse();
-      await service.idle();
+      // Each pass may start more work (support searches, a pinned release's metadata, then its
+      // dependencies' pages); a few passes reach the fixed point.
+      let findings = analyse();
+      for (let pass = 0; pass < 4 && service.busy(); pass++) {
+        await service.idle();
+        findings = analyse();
+      }
       service.dispose();
-      checked.push({ given, absolute, tree, targets: python, snapshot, findings: analyse() });
+      checked.push({ given, absolute, tree, targets: python, snapshot, findings });
     }
   } finally {
     await runtime.close();

@@ -41,6 +41,7 @@ export class IndexService {
   /** Support boundaries by index, package, target and release list; null when they could not be found. */
   private readonly supports = new Map<string, TargetSupport | null>();
   private readonly supportJobs = new Set<string>();
+  private readonly metadataJobs = new Set<string>();
   /** Per-version metadata requests made for support boundaries (the benchmark counts them). */
   supportRequests = 0;
 
@@ -92,8 +93,16 @@ export class IndexService {
         const index = metadataIndex(name);
         if (!index) return null;
         const answer = this.client.peekMetadata(index.url, name, version);
-        if (answer === undefined || answer.kind === "error") return undefined;
+        if (answer === undefined) {
+          this.loadMetadataInBackground(index.url, name, version);
+          return undefined;
+        }
+        if (answer.kind === "error")
+          return this.metadataJobs.has(`${index.url}\u0000${name}\u0000${version}`) ? undefined : null;
         return answer.kind === "found" ? answer.meta : null;
+      },
+      ensure: (name) => {
+        this.prefetch(indexes, [name]);
       },
       loadReleaseMetadata: async (name, version, signal) => {
         const index = metadataIndex(name);
@@ -203,7 +212,26 @@ export class IndexService {
 
   /** Waits until no lookup is in flight (for the CLI and tests). */
   async idle(): Promise<void> {
-    while (this.queued.size > 0 || this.supportJobs.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.busy()) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /** Whether any lookup, metadata fetch or support search is in flight. */
+  busy(): boolean {
+    return this.queued.size > 0 || this.supportJobs.size > 0 || this.metadataJobs.size > 0;
+  }
+
+  /** Fetches one release's JSON API metadata in the background and announces it through `onData`. */
+  private loadMetadataInBackground(indexUrl: string, name: string, version: string): void {
+    const key = `${indexUrl}\u0000${name}\u0000${version}`;
+    if (this.disposed || this.metadataJobs.has(key)) return;
+    this.metadataJobs.add(key);
+    void this.client
+      .getMetadata(indexUrl, name, version)
+      .catch(() => undefined)
+      .finally(() => {
+        this.metadataJobs.delete(key);
+        this.scheduleNotify();
+      });
   }
 
   /** Forgets memoised views, e.g. after the cache was cleared or settings changed. */

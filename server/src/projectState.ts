@@ -115,7 +115,11 @@ export class ProjectState {
           index,
         ),
       );
-      raw = dependencyFindings(raw, tree, file, index, { targets, ...(installed ? { installed } : {}) });
+      raw = dependencyFindings(raw, tree, file, index, {
+        targets,
+        transitive: settings.severities["transitive-range"] !== "off",
+        ...(installed ? { installed } : {}),
+      });
     }
     const findings = applySeverities(raw, settings.severities);
     const analysis: DocumentAnalysis = {

@@ -14,6 +14,7 @@ import type {
 import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
 import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { celeryStoryProjects } from "../support/storyProjects";
 
 /**
  * The motivating story, through the real server over stdio: django-scarface unpinned on a project
@@ -169,5 +170,58 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
     assert.deepEqual(faded?.tags, [1]);
     assert.equal(faded?.severity, 4);
     assert.equal(byCode(published.diagnostics, "python-support").length, 0);
+  });
+});
+
+describe("story: celery pinned, kombu loose (fixture index)", function () {
+  this.timeout(30_000);
+  let index: FixtureIndex;
+  let client: TestClient | undefined;
+  before(async () => {
+    index = await startFixtureIndex();
+    for (const [name, project] of Object.entries(celeryStoryProjects())) index.addProject(name, project);
+  });
+  after(async () => index.close());
+  afterEach(async () => {
+    await client?.stop();
+    client = undefined;
+  });
+
+  it("says a fresh install picks kombu 4.6.11 for celery 4.1.0 and adds a pinned kombu line", async () => {
+    const dir = tempDir("pinsight-story-");
+    const text = "celery==4.1.0\npytz==2017.2\n";
+    fs.writeFileSync(path.join(dir, "requirements.txt"), text);
+    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+      pythonVersion: "3.6",
+    });
+    const uri = `file://${path.join(dir, "requirements.txt")}`;
+    await client.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "pip-requirements", version: 1, text },
+    });
+    const published = await client.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "transitive-range").length > 0);
+    const finding = byCode(published.diagnostics, "transitive-range")[0];
+    assert.ok(finding);
+    assert.equal(finding.severity, 3);
+    assert.equal(
+      finding.message,
+      "celery 4.1.0 requires kombu<5.0,>=4.0.2: a fresh install picks kombu 4.6.11 (2020), released after celery 4.1.0 (2017). Pin kombu too.",
+    );
+    const actions = (await client.connection.sendRequest("textDocument/codeAction", {
+      textDocument: { uri },
+      range: finding.range,
+      context: { diagnostics: [finding] },
+    })) as CodeAction[];
+    const preferred = actions.find((a) => a.isPreferred);
+    assert.equal(preferred?.title, "Add kombu==4.1.0 (the newest when celery 4.1.0 came out)");
+    const change = preferred?.edit?.documentChanges?.[0];
+    assert.ok(change && "edits" in change);
+    const updated = applyEdits(text, change.edits as TextEdit[]);
+    assert.equal(updated, "celery==4.1.0\nkombu==4.1.0\npytz==2017.2\n");
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: updated }],
+    });
+    const after = await client.waitForDiagnostics(uri, (p) => p.version === 2);
+    assert.equal(byCode(after.diagnostics, "transitive-range").length, 0, JSON.stringify(after.diagnostics));
   });
 });

@@ -2,7 +2,9 @@ import type { PackageView } from "../index/packageView";
 import { findRelease } from "../index/packageView";
 import type { Release } from "../index/releaseModel";
 import { defaultEnvironment, evaluateMarker, type TargetPlatform } from "../parsing/markerEval";
-import { parseMarker } from "../parsing/markers";
+import { parseMarker, type MarkerNode } from "../parsing/markers";
+import { normalizeName } from "../parsing/names";
+import { parseRequirement } from "../parsing/pep508";
 import type { EffectiveRequirement, RequirementEntry, RequirementsTree } from "../parsing/requirementsModel";
 import { compareVersions, parseVersion } from "../pep440/version";
 import type { InstalledVersions } from "./analyze";
@@ -198,6 +200,11 @@ function pythonList(targets: readonly string[]): string {
 export interface DependencyContext {
   readonly targets: Targets;
   readonly installed?: InstalledVersions;
+  /**
+   * Whether to look at pinned packages' own dependencies (`transitive-range`). It costs one
+   * per-version metadata request per pinned package, so it is skipped when the code is turned off.
+   */
+  readonly transitive?: boolean;
 }
 
 /**
@@ -262,6 +269,10 @@ export function dependencyFindings(
     if (support) added.push(support);
     const outdated = outdatedFinding(insight);
     if (outdated) added.push(outdated);
+    if (context.transitive !== false) {
+      const transitive = transitiveFinding(insight, tree, snapshot);
+      if (transitive) added.push(transitive);
+    }
   }
   const result = findings.map((f) => replaced.get(f) ?? f).concat(added);
   result.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
@@ -488,4 +499,127 @@ function outdatedFinding(insight: RequirementInsight): Finding | null {
 /** The installed version of a package and whether it satisfies the line (for hovers). */
 export function installedFits(entry: RequirementEntry, installed: string): boolean {
   return satisfies(installed, entry.specifier?.value);
+}
+
+/** A dependency of a pinned package that a fresh install would take newer than the package itself. */
+export interface LooseDependency {
+  readonly name: string;
+  readonly display: string;
+  readonly specifier: string;
+  readonly target: string;
+  readonly picks: Release;
+  /** The newest release the specifier admits that was out when the pinned release was published. */
+  readonly contemporary: Release | null;
+}
+
+/**
+ * `transitive-range`: for a pinned requirement, the dependencies in that release's own metadata
+ * (`requires_dist`, markers evaluated per target with the line's extras) that the project does not
+ * pin, whose range lets a fresh install pick a release published after the pinned one — the
+ * celery 4.1.0 → `kombu>=4.0.2,<5.0` → kombu 4.6.11 case. Needs the release's per-version metadata
+ * and the dependencies' release lists, fetched in the background.
+ */
+export function looseDependencies(
+  insight: RequirementInsight,
+  tree: RequirementsTree,
+  snapshot: IndexSnapshot,
+): LooseDependency[] {
+  const entry = insight.requirement.entry;
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  if (pinned === null) return [];
+  const release = findRelease(insight.view, pinned);
+  if (!release || release.uploadTime === null) return [];
+  const meta = snapshot.releaseMetadata?.(insight.name, release.version);
+  if (!meta || !meta.requiresDist) return [];
+  const named = new Set<string>();
+  for (const r of tree.requirements) if (r.entry.normalizedName) named.add(r.entry.normalizedName);
+  const extras = entry.extras.map((e) => e.value);
+  const loose: LooseDependency[] = [];
+  const seen = new Set<string>();
+  for (const text of meta.requiresDist.slice(0, 200)) {
+    const parsed = parseRequirement(text);
+    if (!parsed.ok || parsed.requirement.url !== undefined) continue;
+    const dependency = parsed.requirement;
+    const name = normalizeName(dependency.name.value);
+    if (name === insight.name || named.has(name) || seen.has(name)) continue;
+    const targets = insight.perTarget
+      .map((t) => t.target)
+      .filter((target) => dependencyApplies(dependency.markerTree, target, extras));
+    if (targets.length === 0) continue;
+    const view = snapshot.view(name);
+    if (view === undefined) {
+      snapshot.ensure?.(name);
+      continue;
+    }
+    if (view.state !== "found") continue;
+    const specifier = dependency.specifier?.value ?? "";
+    for (const target of targets) {
+      const picked = cachedResolve(view.releases, specifier, target, false, []).release;
+      if (!picked?.uploadTime || picked.uploadTime <= release.uploadTime) continue;
+      const uploadLimit = release.uploadTime;
+      const before = view.releases.filter((r) => r.uploadTime !== null && r.uploadTime <= uploadLimit);
+      const contemporary = resolveRequirement(before, specifier, target).release;
+      seen.add(name);
+      loose.push({ name, display: dependency.name.value, specifier, target, picks: picked, contemporary });
+      break;
+    }
+  }
+  return loose;
+}
+
+function dependencyApplies(marker: MarkerNode | undefined, target: string, extras: readonly string[]): boolean {
+  if (marker === undefined) return true;
+  for (const platform of platforms) {
+    for (const extra of ["", ...extras]) {
+      const result = evaluateMarker(marker, { ...defaultEnvironment(target, platform), extra });
+      if (result.ok && result.value) return true;
+    }
+  }
+  return false;
+}
+
+function transitiveFinding(
+  insight: RequirementInsight,
+  tree: RequirementsTree,
+  snapshot: IndexSnapshot,
+): Finding | null {
+  const loose = looseDependencies(insight, tree, snapshot);
+  if (loose.length === 0) return null;
+  const entry = insight.requirement.entry;
+  const display = entry.name?.value ?? insight.name;
+  const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
+  const release = pinned ? findRelease(insight.view, pinned) : undefined;
+  const year = (r: Release | null | undefined): string => (r?.uploadTime ? r.uploadTime.slice(0, 4) : "?");
+  const first = loose[0];
+  const requirementText = (d: LooseDependency): string => `${d.display}${d.specifier || " (any version)"}`;
+  let summary: string;
+  if (loose.length === 1 && first) {
+    summary = `${display} ${release?.version ?? ""} requires ${requirementText(first)}: a fresh install picks ${first.display} ${first.picks.version} (${year(first.picks)}), released after ${display} ${release?.version ?? ""} (${year(release)}). Pin ${first.display} too.`;
+  } else {
+    const listed = loose
+      .slice(0, 4)
+      .map((d) => `${requirementText(d)} → ${d.picks.version} (${year(d.picks)})`)
+      .join("; ");
+    summary = `${display} ${release?.version ?? ""} (${year(release)}) declares dependencies that a fresh install takes from later releases: ${listed}${loose.length > 4 ? `; and ${loose.length - 4} more` : ""}. Pin them too.`;
+  }
+  const options: FixOption[] = loose
+    .filter((d) => d.contemporary !== null)
+    .slice(0, 5)
+    .map((d, i) => ({
+      action: "add" as const,
+      name: d.display,
+      version: d.contemporary?.version ?? "",
+      title: `Add ${d.display}==${d.contemporary?.version ?? ""} (the newest when ${display} ${release?.version ?? ""} came out)`,
+      preferred: i === 0,
+    }));
+  const fix: PinFixData | undefined =
+    options.length > 0 ? { kind: "pin", package: insight.name, entryStart: entry.span.start, options } : undefined;
+  return {
+    code: "transitive-range",
+    severity: defaultSeverities["transitive-range"],
+    message: summary,
+    span: entry.specifier?.span ?? entry.name?.span ?? entry.span,
+    package: insight.name,
+    ...(fix ? { fix } : {}),
+  };
 }

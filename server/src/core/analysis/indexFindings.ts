@@ -32,8 +32,13 @@ export interface IndexSnapshot {
   metadata?(normalizedName: string): ProjectMetadata | undefined;
   /** Fetches that metadata if it is not cached; resolves when it is known or the signal aborts. */
   loadMetadata?(normalizedName: string, signal: AbortSignal): Promise<void>;
-  /** Cached per-version metadata: undefined when not fetched yet, null when the index has none. */
+  /**
+   * Cached per-version metadata: undefined when not known yet (a background fetch is started), null
+   * when the index has none.
+   */
   releaseMetadata?(normalizedName: string, version: string): ProjectMetadata | null | undefined;
+  /** Starts fetching a package that no requirement line names (a dependency of one). */
+  ensure?(normalizedName: string): void;
   loadReleaseMetadata?(normalizedName: string, version: string, signal?: AbortSignal): Promise<void>;
   /**
    * Where support for a target Python stops in the package's history; undefined while it is being
