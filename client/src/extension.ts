@@ -42,6 +42,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
     vscode.commands.registerCommand("pinsight.showOutput", () => output?.show(true)),
+    vscode.commands.registerCommand("pinsight.pinAllRequirements", async (uri?: vscode.Uri) => {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+      if (target === undefined || client === undefined) return;
+      const result = (await client.sendRequest("workspace/executeCommand", {
+        command: "pinsight.server.pinAll",
+        arguments: [{ uri: target.toString() }],
+      })) as { applied?: boolean; edits?: number } | null;
+      const count = result?.edits ?? 0;
+      void vscode.window.showInformationMessage(
+        count === 0
+          ? vscode.l10n.t("Pinsight: nothing to pin in this file.")
+          : vscode.l10n.t("Pinsight: pinned {0} requirement(s).", count),
+      );
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => void updateTarget()),
     vscode.commands.registerCommand("pinsight.clearCache", async () => {
       await client?.sendRequest("pinsight/clearCache");
       void vscode.window.showInformationMessage("Pinsight: package index cache cleared.");
@@ -54,10 +69,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   client = createClient(context);
   await client.start();
+  void updateTarget();
 }
 
-/** Shows index activity only while it matters: fetching, offline, or after an error. */
+let lastIndexStatus: IndexStatus | undefined;
+let target: { versions: string[]; source: string } | null = null;
+
+/** Asks the server which Python the active requirements file targets, for the status item. */
+async function updateTarget(): Promise<void> {
+  const document = vscode.window.activeTextEditor?.document;
+  if (client === undefined || document?.languageId !== "pip-requirements") {
+    target = null;
+  } else {
+    target = (await client
+      .sendRequest("pinsight/targetPython", { uri: document.uri.toString() })
+      .catch(() => null)) as typeof target;
+  }
+  if (lastIndexStatus) showStatus(lastIndexStatus);
+  else showStatus({ state: "idle", done: 0, total: 0, lastError: null, indexes: [] });
+}
+
+/**
+ * Shows the target Python of the active requirements file and where it came from, and index
+ * activity while it matters: fetching, offline, or after an error.
+ */
 function showStatus(value: IndexStatus): void {
+  lastIndexStatus = value;
   if (!status) return;
   const indexes = value.indexes.length > 0 ? `\n\nIndexes:\n${value.indexes.map((i) => `- ${i}`).join("\n")}` : "";
   switch (value.state) {
@@ -74,8 +111,12 @@ function showStatus(value: IndexStatus): void {
       status.tooltip = `Last index error: ${value.lastError ?? "unknown"}${indexes}`;
       break;
     default:
-      status.hide();
-      return;
+      if (target === null) {
+        status.hide();
+        return;
+      }
+      status.text = `$(package) Python ${target.versions.join(", ")}`;
+      status.tooltip = `Pinsight analyses for Python ${target.versions.join(", ")} (from ${target.source}).\nSet pinsight.pythonVersion to choose.${indexes}`;
   }
   status.show();
 }

@@ -31,6 +31,9 @@ import { resolveIndexTargets, type PipEnvironment, loadPipEnvironment } from "./
 import { defaultCacheDirectory } from "./node/diskCache";
 import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
 
+/** The server command behind the client's "Pin All Requirements" (argument: `{ uri }`). */
+export const pinAllCommand = "pinsight.server.pinAll";
+
 /**
  * Wires the LSP connection to the project state and the handlers: capabilities, settings,
  * scheduling and error handling. No domain logic lives here.
@@ -233,7 +236,7 @@ export function startServer(connection: Connection): void {
         documentLinkProvider: { resolveProvider: false },
         inlayHintProvider: true,
         completionProvider: { triggerCharacters: ["=", "<", ">", "~"] },
-        executeCommandProvider: { commands: ["pinsight.pinAllRequirements"] },
+        executeCommandProvider: { commands: [pinAllCommand] },
         ...(pullDiagnostics
           ? { diagnosticProvider: { identifier: "pinsight", interFileDependencies: true, workspaceDiagnostics: false } }
           : {}),
@@ -243,7 +246,34 @@ export function startServer(connection: Connection): void {
     };
   });
 
+  // Staying current: open documents' project pages are revalidated periodically (conditional
+  // requests), so a new upstream release that breaks an unpinned line appears without any edit.
+  let lastRevalidation = Date.now();
+  let revalidateTimer: NodeJS.Timeout | undefined;
+  async function revalidateTick(): Promise<void> {
+    const open = documents.all();
+    const settings = open.length > 0 ? await settingsFor(open[0]?.uri ?? "") : globalSettings;
+    const period = settings.revalidateMs;
+    scheduleRevalidation(period);
+    if (period <= 0 || open.length === 0 || runtime === undefined || settings.offline) return;
+    if (Date.now() - lastRevalidation < period) return;
+    lastRevalidation = Date.now();
+    connection.console.info(`Revalidating package data of ${open.length} open document(s).`);
+    runtime.client.revalidateAll();
+    service?.reset();
+    project.invalidate();
+    refreshDiagnostics();
+  }
+  function scheduleRevalidation(period: number): void {
+    if (revalidateTimer) clearTimeout(revalidateTimer);
+    const tick = period > 0 ? Math.min(60_000, Math.max(250, period / 4)) : 60_000;
+    revalidateTimer = setTimeout(() => void guard("revalidate", revalidateTick), tick);
+    revalidateTimer.unref?.();
+  }
+
   connection.onInitialized(() => {
+    // The first tick reads the real (per-resource) settings soon after start-up.
+    scheduleRevalidation(4000);
     if (configurationPull) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
     // The library throws when this is touched for a client without workspace-folder support.
     if (workspaceFolderEvents) {
@@ -369,7 +399,7 @@ export function startServer(connection: Connection): void {
   // "Pin all requirements" for a file: the preferred pin of every unpinned or ranged line, applied
   // by the client as one workspace edit (so it is one undo step).
   connection.onExecuteCommand(async (params) => {
-    if (params.command !== "pinsight.pinAllRequirements") return null;
+    if (params.command !== pinAllCommand) return null;
     const uri = (params.arguments?.[0] as { uri?: unknown } | string | undefined) ?? undefined;
     const target = typeof uri === "string" ? uri : typeof uri?.uri === "string" ? uri.uri : undefined;
     if (target === undefined) return { applied: false, edits: 0 };
@@ -397,6 +427,13 @@ export function startServer(connection: Connection): void {
     refreshDiagnostics();
   });
 
+  // The target Pythons of a document and where they came from, for the client's status item.
+  connection.onRequest("pinsight/targetPython", async (params: { uri?: unknown } | undefined) => {
+    if (typeof params?.uri !== "string") return null;
+    const settings = await settingsFor(params.uri);
+    return project.targetsFor(uriToFile(params.uri), settings);
+  });
+
   connection.onRequest("pinsight/clearCache", async () => {
     await runtime?.client.clear();
     service?.reset();
@@ -407,6 +444,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onShutdown(async () => {
+    if (revalidateTimer) clearTimeout(revalidateTimer);
     service?.dispose();
     await runtime?.close();
   });

@@ -225,3 +225,63 @@ describe("story: celery pinned, kombu loose (fixture index)", function () {
     assert.equal(byCode(after.diagnostics, "transitive-range").length, 0, JSON.stringify(after.diagnostics));
   });
 });
+
+describe("story: a new upstream release appears while the file is open", function () {
+  this.timeout(30_000);
+  let index: FixtureIndex;
+  let client: TestClient | undefined;
+  before(async () => {
+    index = await startFixtureIndex();
+  });
+  after(async () => {
+    await client?.stop();
+    await index.close();
+  });
+
+  it("revalidates open documents periodically and reports the breaking release without any edit", async () => {
+    const sdist = (version: string, uploadTime: string) => ({
+      filename: `demo_upstream-${version}.tar.gz`,
+      uploadTime,
+      size: 100,
+    });
+    index.addProject("demo-upstream", { files: [sdist("1.0", "2024-01-01T00:00:00Z")] });
+    const dir = tempDir("pinsight-story-");
+    const text = "demo-upstream\n";
+    fs.writeFileSync(path.join(dir, "requirements.txt"), text);
+    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+      pythonVersion: "2.7",
+      index: { revalidateMinutes: 0.005 },
+    });
+    const uri = `file://${path.join(dir, "requirements.txt")}`;
+    await client.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "pip-requirements", version: 1, text },
+    });
+    await client.waitForDiagnostics(uri, (p) =>
+      p.diagnostics.some((d) => d.code === "unpinned" && /picks 1\.0 /.test(String(d.message))),
+    );
+    // Upstream publishes 2.0 with a Python 3-only wheel and no Requires-Python: on 2.7 pip builds the sdist.
+    index.addProject("demo-upstream", {
+      files: [
+        sdist("1.0", "2024-01-01T00:00:00Z"),
+        sdist("2.0", "2026-11-30T00:00:00Z"),
+        { filename: "demo_upstream-2.0-py3-none-any.whl", uploadTime: "2026-11-30T00:00:00Z", size: 100 },
+      ],
+    });
+    const updated = await client
+      .waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "python-support").length > 0)
+      .catch((e: unknown) => {
+        throw new Error(
+          `${String(e)}\n${client?.logs.join("\n")}\n${index.requests.map((r) => `${r.path} ${r.status}`).join("\n")}`,
+        );
+      });
+    assert.match(String(byCode(updated.diagnostics, "unpinned")[0]?.message), /picks 2\.0 \(released 2026-11-30\)/);
+    assert.match(
+      String(byCode(updated.diagnostics, "python-support")[0]?.message),
+      /pip would install 2\.0 on Python 2\.7, but demo-upstream dropped Python 2\.7 in 2\.0 \(2026-11-30; wheels are only for py3; pip falls back to building the sdist and no Requires-Python declares it\)\. Last release for 2\.7: 1\.0\./,
+    );
+    assert.ok(
+      client.logs.some((l) => /Revalidating package data of 1 open document/.test(l)),
+      "the revalidation is logged",
+    );
+  });
+});

@@ -261,10 +261,11 @@ export async function startFixtureIndex(options: FixtureIndexOptions = {}): Prom
       vary: "Accept, Accept-Encoding",
       ...(behaviour.noEtag ? {} : { etag, "last-modified": lastModified }),
     };
-    if (
-      !behaviour.noEtag &&
-      (req.headers["if-none-match"] === etag || req.headers["if-modified-since"] === lastModified)
-    ) {
+    // RFC 9110 §13.2.2: If-None-Match, when present, decides alone; If-Modified-Since is ignored.
+    const ifNoneMatch = req.headers["if-none-match"];
+    const notModified =
+      ifNoneMatch !== undefined ? ifNoneMatch === etag : req.headers["if-modified-since"] === lastModified;
+    if (!behaviour.noEtag && notModified) {
       res.writeHead(304, { etag, "cache-control": headers["cache-control"] ?? "" });
       res.end();
       log(304, 0);

@@ -91,6 +91,8 @@ export class IndexClient {
   private readonly log: (message: string) => void;
   readonly stats: IndexClientStats = { networkRequests: 0, notModified: 0, cacheHits: 0, diskHits: 0, wireBytes: 0 };
   offline: boolean;
+  /** Answers fetched before this time count as stale, whatever their lifetime (see `revalidateAll`). */
+  private staleBefore = 0;
 
   constructor(private readonly options: IndexClientOptions) {
     this.memory = new LruCache(options.memoryBytes ?? 64 * 1024 * 1024);
@@ -115,7 +117,7 @@ export class IndexClient {
   isSettled(indexUrl: string, name: string): boolean {
     const key = projectKey(indexUrl, name);
     const record = this.memory.peek(key);
-    if (record && record.freshUntil > this.now()) return true;
+    if (record && this.isFresh(record)) return true;
     return this.recentFailure(key) !== null;
   }
 
@@ -156,6 +158,20 @@ export class IndexClient {
     return metadataAnswer(record ?? null, failure);
   }
 
+  /**
+   * Makes every cached project page stale, so the next lookup revalidates it with a conditional
+   * request (a 304 costs a few hundred bytes). Per-version metadata never changes and stays fresh.
+   * The server calls this periodically so that a new upstream release shows up in open documents.
+   */
+  revalidateAll(): void {
+    this.staleBefore = this.now();
+  }
+
+  private isFresh(record: CacheRecord): boolean {
+    if (record.freshUntil === Number.MAX_SAFE_INTEGER) return true;
+    return record.freshUntil > this.now() && record.fetchedAt >= this.staleBefore;
+  }
+
   /** Forgets failures so that the next lookup tries the network again (used when settings change). */
   forgetFailures(): void {
     this.failures.clear();
@@ -183,7 +199,7 @@ export class IndexClient {
       record.value.kind === "found"
         ? { kind: "found", page: record.value.page }
         : { kind: "not-found", status: record.value.status };
-    return { index, answer, fetchedAt: record.fetchedAt, stale: record.freshUntil <= this.now(), lastError };
+    return { index, answer, fetchedAt: record.fetchedAt, stale: !this.isFresh(record), lastError };
   }
 
   private recentFailure(key: string): { at: number; message: string } | null {
@@ -201,7 +217,7 @@ export class IndexClient {
     read: (response: HttpResponse) => { value: StoredValue; weight: number } | { error: string },
   ): Promise<CacheRecord | null> {
     let record = this.memory.get(key) ?? null;
-    if (record && record.freshUntil > this.now()) {
+    if (record && this.isFresh(record)) {
       this.stats.cacheHits++;
       return record;
     }
@@ -225,7 +241,7 @@ export class IndexClient {
     if (record && !memoryRecord) {
       this.stats.diskHits++;
       this.remember(record);
-      if (record.freshUntil > this.now()) return record;
+      if (this.isFresh(record)) return record;
     }
     if (this.offline) {
       if (!record) this.failures.set(key, { at: this.now(), message: "offline: not in the cache" });
