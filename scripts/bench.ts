@@ -2,13 +2,17 @@
  * `npm run bench`: parsing and analysis speed, compared with pip in the same run, and the server's
  * idle memory. Writes `bench/results.json` and prints a table. `--quick` runs fewer iterations (for CI,
  * where only a crash fails the run). Absolute times on shared machines are noisy; ratios measured in
- * the same run are what we track.
+ * the same run are what we track. `--intelligence-only` runs just the dependency-intelligence part
+ * (handy with `node --cpu-prof`).
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { analyzeFile } from "../server/src/core/analysis/analyze";
+import { dependencyFindings } from "../server/src/core/analysis/dependencyFindings";
+import { hoverAt } from "../server/src/core/analysis/hover";
+import { indexFindings } from "../server/src/core/analysis/indexFindings";
 import { parseRequirementsTree } from "../server/src/core/parsing/requirementsFile";
 import type { ParseCache } from "../server/src/core/parsing/requirementsModel";
 import { createIncludeReader } from "../server/src/node/includeReader";
@@ -235,6 +239,112 @@ async function benchColdIndex(quickRun: boolean): Promise<ColdResult> {
   }
 }
 
+interface IntelligenceResult {
+  requirements: number;
+  releasesPerPackage: number;
+  diagnosticsWarm: { p50Ms: number; p95Ms: number };
+  hoverWarm: { p50Ms: number; p95Ms: number };
+  bisect: { packages: number; maxRequests: number; bound: number; totalRequests: number; meanRequests: number };
+}
+
+/**
+ * Dependency intelligence on a warm cache: a 200-requirement file (unpinned, ranged and pinned lines)
+ * over packages of 40 releases each whose classifiers drop Python 2.7 at a different release, analysed
+ * for Python 2.7 and 3.12 — the server's analysis time per run (parse, index findings, resolution,
+ * support, fixes) and a hover; and the per-version requests the support bisection made per package.
+ */
+async function benchIntelligence(quickRun: boolean): Promise<IntelligenceResult> {
+  const count = 200;
+  const releases = 40;
+  const versions = Array.from({ length: releases }, (_, i) => `${1 + Math.floor(i / 10)}.${i % 10}.0`);
+  const index = await startFixtureIndex();
+  const names = Array.from({ length: count }, (_, i) => `intel-package-${i}`);
+  names.forEach((name, i) => {
+    const dropAt = 1 + ((i * 7) % (releases - 1));
+    const project = syntheticProject(name, versions);
+    const versionJson: Record<string, string> = {};
+    versions.forEach((version, v) => {
+      const classifiers =
+        v < dropAt
+          ? ["Programming Language :: Python :: 2.7", "Programming Language :: Python :: 3"]
+          : ["Programming Language :: Python :: 3 :: Only"];
+      versionJson[version] = JSON.stringify({ info: { name, version, classifiers, requires_dist: null } });
+    });
+    index.addProject(name, {
+      // Universal wheels, so only the classifiers tell where 2.7 support stops.
+      files: project.files.map((f) => ({
+        ...f,
+        filename: f.filename.replace("-py3-none-any", "-py2.py3-none-any"),
+        requiresPython: null,
+      })),
+      versionJson,
+    });
+  });
+  const http = createHttpClient({ userAgent: "pinsight-bench", concurrencyPerHost: 8 });
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-bench-intel-"));
+  const client = new IndexClient({ fetch: http.fetch, store: new DiskCache({ directory: cacheDir }) });
+  const service = new IndexService(client, {
+    onData: () => undefined,
+    onStatus: () => undefined,
+    log: () => undefined,
+  });
+  const indexes = [
+    { url: index.simpleUrl, display: index.simpleUrl, role: "primary" as const, source: "bench", isPrivate: true },
+  ];
+  const text = names
+    .map((name, i) => (i % 3 === 0 ? name : i % 3 === 1 ? `${name}>=1.0,<5` : `${name}==1.${i % 10}.0`))
+    .join("\n");
+  const file = "/bench/requirements.txt";
+  const reader = { resolve: (_: string, t: string) => t, read: () => ({ kind: "text" as const, text }) };
+  const targets = { versions: ["2.7", "3.12"], source: "bench" };
+  const analyse = (): { tree: ReturnType<typeof parseRequirementsTree>; findings: number } => {
+    const tree = parseRequirementsTree(file, reader);
+    const snapshot = service.snapshot(indexes);
+    const raw = [...analyzeFile(tree, file), ...indexFindings(tree.requirements, snapshot)];
+    return { tree, findings: dependencyFindings(raw, tree, file, snapshot, { targets }).length };
+  };
+  try {
+    service.prefetch(indexes, names);
+    await service.idle();
+    for (let pass = 0; pass < 4; pass++) {
+      analyse();
+      await service.idle();
+    }
+    const perPackage = names.map((name) => index.requests.filter((r) => r.path.startsWith(`/pypi/${name}/`)).length);
+    const bound = Math.ceil(Math.log2(releases)) + 2;
+    const runs = quickRun ? 10 : 60;
+    const diagnostics = stats(timeRuns(3, runs, () => void analyse()));
+    const { tree } = analyse();
+    const parsed = tree.files[file];
+    const snapshot = service.snapshot(indexes);
+    const offset = text.indexOf(names[1] ?? "") + 2;
+    const hover = stats(
+      timeRuns(3, runs * 5, () => {
+        if (parsed) hoverAt(parsed, offset, { index: snapshot, tree, targets });
+      }),
+    );
+    const total = perPackage.reduce((a, b) => a + b, 0);
+    return {
+      requirements: count,
+      releasesPerPackage: releases,
+      diagnosticsWarm: { p50Ms: diagnostics.p50, p95Ms: diagnostics.p95 },
+      hoverWarm: { p50Ms: hover.p50, p95Ms: hover.p95 },
+      bisect: {
+        packages: count,
+        maxRequests: Math.max(...perPackage),
+        bound: bound * targets.versions.length,
+        totalRequests: total,
+        meanRequests: total / count,
+      },
+    };
+  } finally {
+    service.dispose();
+    await http.close();
+    await index.close();
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 function coldRows(cold: ColdResult): [string, string][] {
   return [
     [
@@ -260,6 +370,7 @@ async function main(): Promise<void> {
   const rss = await serverIdleRss();
   const economy = benchEconomy();
   const cold = await benchColdIndex(quick);
+  const intelligence = await benchIntelligence(quick);
   const results = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, quick },
     parse: {
@@ -281,6 +392,7 @@ async function main(): Promise<void> {
     memory: { serverIdleRssMb: rss },
     economy,
     cold,
+    intelligence,
   };
   fs.mkdirSync(path.join(root, "bench"), { recursive: true });
   fs.writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -304,9 +416,23 @@ async function main(): Promise<void> {
     ]),
     ["JSON API / simple JSON bytes (gzip, all six)", `${f(economy.ratioGzip)}×`],
     ...coldRows(cold),
+    [
+      `diagnostics, ${intelligence.requirements} requirements × 2 targets, warm (target < 50 ms)`,
+      `p50 ${f(intelligence.diagnosticsWarm.p50Ms)} ms, p95 ${f(intelligence.diagnosticsWarm.p95Ms)} ms`,
+    ],
+    [
+      "hover with resolution and timeline, warm (target < 5 ms)",
+      `p50 ${f(intelligence.hoverWarm.p50Ms, 3)} ms, p95 ${f(intelligence.hoverWarm.p95Ms, 3)} ms`,
+    ],
+    [
+      `support bisection, ${intelligence.releasesPerPackage} releases, 2 targets: per-version requests per package`,
+      `max ${intelligence.bisect.maxRequests} (bound ${intelligence.bisect.bound} = 2 × (⌈log2 ${intelligence.releasesPerPackage}⌉ + 2)), mean ${f(intelligence.bisect.meanRequests, 1)}`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);
 }
 
-void main();
+if (process.argv.includes("--intelligence-only"))
+  void benchIntelligence(false).then((r) => console.log(JSON.stringify(r)));
+else void main();

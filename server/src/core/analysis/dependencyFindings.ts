@@ -6,7 +6,7 @@ import { parseMarker, type MarkerNode } from "../parsing/markers";
 import { normalizeName } from "../parsing/names";
 import { parseRequirement } from "../parsing/pep508";
 import type { EffectiveRequirement, RequirementEntry, RequirementsTree } from "../parsing/requirementsModel";
-import { compareVersions, parseVersion } from "../pep440/version";
+import { compareVersions, cachedVersion } from "../pep440/version";
 import type { InstalledVersions } from "./analyze";
 import { defaultSeverities, type Finding, type FixOption, type PinFixData } from "./findings";
 import type { IndexSnapshot } from "./indexFindings";
@@ -131,16 +131,14 @@ export function requirementInsight(
       newestForTarget,
     });
   }
-  const latest = view.releases.find((r) => !r.legacy && !r.yanked && parseVersion(r.version)?.isPrerelease === false);
+  const latest = view.releases.find((r) => !r.legacy && !r.yanked && cachedVersion(r.version)?.isPrerelease === false);
   const supportsAll = (release: Release): boolean =>
     perTarget.every(
       (t) =>
         !fileSupport(release, t.target).declared &&
         (t.support === undefined || t.support === null || versionSupported(release.version, t.support)),
     );
-  const supported = view.releases.filter(
-    (r) => !r.legacy && !r.yanked && parseVersion(r.version)?.isPrerelease === false && supportsAll(r),
-  );
+  const supported = supportedReleases(view.releases, perTarget, supportsAll);
   const newestSupported = supported[0] ?? null;
   let bestSupported: Release | null = null;
   const first = perTarget[0];
@@ -161,6 +159,35 @@ export function requirementInsight(
     bestSupported,
     newestSupported,
   };
+}
+
+const supportedCache = new WeakMap<readonly Release[], Map<string, Release[]>>();
+
+/**
+ * The final, non-yanked releases supporting every target, memoised per release list and the support
+ * boundaries known (they change as background searches finish).
+ */
+function supportedReleases(
+  releases: readonly Release[],
+  perTarget: readonly TargetInsight[],
+  supportsAll: (release: Release) => boolean,
+): Release[] {
+  const key = perTarget
+    .map((t) => `${t.target}:${t.support === undefined ? "?" : t.support === null ? "-" : (t.support.droppedIn ?? "")}`)
+    .join(",");
+  let byKey = supportedCache.get(releases);
+  if (byKey === undefined) {
+    byKey = new Map();
+    supportedCache.set(releases, byKey);
+  }
+  let list = byKey.get(key);
+  if (list === undefined) {
+    list = releases.filter(
+      (r) => !r.legacy && !r.yanked && cachedVersion(r.version)?.isPrerelease === false && supportsAll(r),
+    );
+    byKey.set(key, list);
+  }
+  return list;
 }
 
 const resolutionCache = new WeakMap<readonly Release[], Map<string, Resolution>>();
@@ -310,8 +337,8 @@ function pinMessage(code: "unpinned" | "range", insight: RequirementInsight, con
 }
 
 function sameVersion(a: string, b: string): boolean {
-  const va = parseVersion(a);
-  const vb = parseVersion(b);
+  const va = cachedVersion(a);
+  const vb = cachedVersion(b);
   return va !== null && vb !== null ? compareVersions(va, vb) === 0 : a === b;
 }
 
@@ -384,18 +411,18 @@ function hashesOf(release: Release): { hashes?: readonly string[] } {
 function yankedFix(insight: RequirementInsight): PinFixData | undefined {
   const entry = insight.requirement.entry;
   const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
-  const pinnedParsed = pinned ? parseVersion(pinned) : null;
+  const pinnedParsed = pinned ? cachedVersion(pinned) : null;
   if (!pinnedParsed) return undefined;
   const candidates = insight.view.releases.filter((r) => {
     if (r.legacy || r.yanked) return false;
-    const v = parseVersion(r.version);
+    const v = cachedVersion(r.version);
     if (!v || (v.isPrerelease && !pinnedParsed.isPrerelease)) return false;
     return insight.perTarget.every((t) => !fileSupport(r, t.target).declared);
   });
   const newer = [...candidates]
     .reverse()
-    .find((r) => compareVersions(parseVersion(r.version) as never, pinnedParsed) > 0);
-  const older = candidates.find((r) => compareVersions(parseVersion(r.version) as never, pinnedParsed) < 0);
+    .find((r) => compareVersions(cachedVersion(r.version) as never, pinnedParsed) > 0);
+  const older = candidates.find((r) => compareVersions(cachedVersion(r.version) as never, pinnedParsed) < 0);
   const options: FixOption[] = [];
   for (const release of [newer, older]) {
     if (!release) continue;
@@ -474,8 +501,8 @@ function outdatedFinding(insight: RequirementInsight): Finding | null {
   if (pinned === null || !insight.latest || !entry.specifier) return null;
   // An unknown version has its own finding; "a newer release exists" would only add noise.
   if (!findRelease(insight.view, pinned)) return null;
-  const pinnedParsed = parseVersion(pinned);
-  const latestParsed = parseVersion(insight.latest.version);
+  const pinnedParsed = cachedVersion(pinned);
+  const latestParsed = cachedVersion(insight.latest.version);
   if (!pinnedParsed || !latestParsed || compareVersions(latestParsed, pinnedParsed) <= 0) return null;
   const display = entry.name?.value ?? insight.name;
   const date = dateOf(insight.latest);

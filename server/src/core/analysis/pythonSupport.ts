@@ -1,6 +1,6 @@
 import type { Release } from "../index/releaseModel";
 import { requiresPythonAllows, wheelSupportsPython } from "../index/releases";
-import { compareVersions, parseVersion, type Version } from "../pep440/version";
+import { compareVersions, cachedVersion, type Version } from "../pep440/version";
 import { fileFits } from "./resolve";
 
 /**
@@ -134,8 +134,27 @@ function describeListed(named: ClassifierPythons): string {
   return parts.join(", ");
 }
 
-/** What the files of a release say, without classifiers: Requires-Python and wheel tags. */
+const fileSupportCache = new WeakMap<Release, Map<string, ReleaseSupport>>();
+
+/**
+ * What the files of a release say, without classifiers: Requires-Python and wheel tags. Memoised per
+ * release object (releases are immutable) and target.
+ */
 export function fileSupport(release: Release, target: string): ReleaseSupport {
+  let byTarget = fileSupportCache.get(release);
+  if (byTarget === undefined) {
+    byTarget = new Map();
+    fileSupportCache.set(release, byTarget);
+  }
+  let support = byTarget.get(target);
+  if (support === undefined) {
+    support = computeFileSupport(release, target);
+    byTarget.set(target, support);
+  }
+  return support;
+}
+
+function computeFileSupport(release: Release, target: string): ReleaseSupport {
   const python = pythonOf(target);
   if (python === null) return { supported: true, evidence: null, declared: false, detail: null };
   const files = release.files.filter((file) => file.packagetype !== "other");
@@ -205,7 +224,7 @@ export function supportStep(releases: readonly Release[], target: string, lookup
   const finals: { release: Release; version: Version }[] = [];
   for (const release of releases) {
     if (release.legacy || release.yanked) continue;
-    const version = parseVersion(release.version);
+    const version = cachedVersion(release.version);
     if (!version || version.isPrerelease) continue;
     finals.push({ release, version });
   }
@@ -217,7 +236,7 @@ export function supportStep(releases: readonly Release[], target: string, lookup
   const declaredDrop = (): TargetSupport => {
     const newest = newestInstallable;
     const after = newest
-      ? finals.find((f) => compareVersions(f.version, parseVersion(newest.version) as Version) > 0)
+      ? finals.find((f) => compareVersions(f.version, cachedVersion(newest.version) as Version) > 0)
       : finals[0];
     const support = after ? fileSupport(after.release, target) : null;
     return {
@@ -280,8 +299,8 @@ export function supportStep(releases: readonly Release[], target: string, lookup
  */
 export function versionSupported(version: string, support: TargetSupport): boolean {
   if (support.droppedIn === null) return true;
-  const parsed = parseVersion(version);
-  const dropped = parseVersion(support.droppedIn);
+  const parsed = cachedVersion(version);
+  const dropped = cachedVersion(support.droppedIn);
   if (!parsed || !dropped) return true;
   return compareVersions(parsed, dropped) < 0;
 }

@@ -1,7 +1,7 @@
 import type { IndexFile, Release } from "../index/releaseModel";
 import { requiresPythonAllows, wheelSupportsPython } from "../index/releases";
 import { parseSpecifierSet, type SpecifierSet } from "../pep440/specifier";
-import { compareVersions, parseVersion, type Version } from "../pep440/version";
+import { compareVersions, cachedVersion, type Version } from "../pep440/version";
 
 /** How pip is asked to install: the options that change which release it picks. */
 export interface ResolveOptions {
@@ -54,7 +54,7 @@ export function resolveRequirement(
   const installable: Candidate[] = [];
   for (const release of releases) {
     if (release.legacy) continue;
-    const version = parseVersion(release.version);
+    const version = cachedVersion(release.version);
     if (!version) continue;
     const files = release.files.filter((file) => fileFits(file, target, allowSdists));
     if (files.length === 0) continue;

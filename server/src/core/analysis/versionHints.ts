@@ -1,6 +1,6 @@
 import type { Release } from "../index/releaseModel";
 import type { RequirementsTree } from "../parsing/requirementsModel";
-import { parseVersion, compareVersions } from "../pep440/version";
+import { cachedVersion, compareVersions } from "../pep440/version";
 import { requirementInsight, dateOf, type Targets } from "./dependencyFindings";
 import type { IndexSnapshot } from "./indexFindings";
 import { pinnedVersion } from "./pins";
@@ -53,8 +53,8 @@ export function versionHints(
     }
     const installs = pinned ?? insight.perTarget[0]?.resolution.version ?? null;
     const latest = insight.latest;
-    const installsParsed = installs ? parseVersion(installs) : null;
-    const latestParsed = latest ? parseVersion(latest.version) : null;
+    const installsParsed = installs ? cachedVersion(installs) : null;
+    const latestParsed = latest ? cachedVersion(latest.version) : null;
     if (latest && installsParsed && latestParsed && compareVersions(latestParsed, installsParsed) > 0) {
       parts.push(`⬆ ${latest.version}`);
       tips.push(`Newest release: ${latest.version}${dateOf(latest) ? ` (${dateOf(latest) ?? ""})` : ""}.`);
@@ -87,7 +87,7 @@ export function versionCompletions(
   const items: VersionCompletion[] = [];
   const valid = releases.filter((r) => !r.legacy);
   valid.forEach((release, index) => {
-    const version = parseVersion(release.version);
+    const version = cachedVersion(release.version);
     const prerelease = version?.isPrerelease ?? false;
     const notes: string[] = [];
     for (const target of targets.versions) {

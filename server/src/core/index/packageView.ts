@@ -90,12 +90,24 @@ function mergedReleases(name: string, pages: readonly ProjectPage[]): Release[] 
   return groupReleases(combined);
 }
 
-/** Finds the release matching a version by PEP 440 equality (so `1.0` finds `1.0.0`). */
+const releaseIndex = new WeakMap<readonly Release[], Map<string, Release>>();
+
+/**
+ * Finds the release matching a version by PEP 440 equality (so `1.0` finds `1.0.0`). The lookup map
+ * is built once per release list (lists are immutable), since analyses ask for many versions.
+ */
 export function findRelease(view: PackageView, version: string): Release | undefined {
-  const wanted = canonicalizeVersion(version);
-  return view.releases.find(
-    (release) => release.version === version || canonicalizeVersion(release.version) === wanted,
-  );
+  let byVersion = releaseIndex.get(view.releases);
+  if (byVersion === undefined) {
+    byVersion = new Map();
+    // Newest first, so the first spelling of a canonical version wins, as the linear search did.
+    for (const release of [...view.releases].reverse()) {
+      byVersion.set(canonicalizeVersion(release.version), release);
+      byVersion.set(release.version, release);
+    }
+    releaseIndex.set(view.releases, byVersion);
+  }
+  return byVersion.get(version) ?? byVersion.get(canonicalizeVersion(version));
 }
 
 function hostOfDisplay(url: string): string {

@@ -123,6 +123,23 @@ export function parseVersion(text: string): Version | null {
   );
 }
 
+const versionCache = new Map<string, Version | null>();
+
+/**
+ * `parseVersion` memoised by text. Versions are immutable, and the same release strings are parsed
+ * again on every analysis (resolution, support, fixes), so the cache saves most of that time. It is
+ * bounded: cleared when it grows past 50,000 entries.
+ */
+export function cachedVersion(text: string): Version | null {
+  let version = versionCache.get(text);
+  if (version === undefined) {
+    version = parseVersion(text);
+    if (versionCache.size >= 50_000) versionCache.clear();
+    versionCache.set(text, version);
+  }
+  return version;
+}
+
 function compareBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
