@@ -328,6 +328,9 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
           own = dependencyFindings(own, tree, file, snapshot, { targets: python });
           for (const finding of own) findings.push({ file, finding });
         }
+        // The JSON contract reports each requirement's support timeline: start those searches too.
+        for (const requirement of tree.requirements)
+          requirementInsight(requirement, tree, snapshot, python, { full: true });
         return findings;
       };
       // Each pass may start more work (support searches, a pinned release's metadata, then its
@@ -411,7 +414,7 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
       };
     });
     const requirements = report.tree.requirements.map((r) => {
-      const insight = requirementInsight(r, report.tree, report.snapshot, report.targets);
+      const insight = requirementInsight(r, report.tree, report.snapshot, report.targets, { full: true });
       const resolved: Record<string, string | null> = {};
       const pythonSupport: {
         target: string;

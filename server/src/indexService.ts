@@ -101,6 +101,9 @@ export class IndexService {
           return this.metadataJobs.has(`${index.url}\u0000${name}\u0000${version}`) ? undefined : null;
         return answer.kind === "found" ? answer.meta : null;
       },
+      settle: async (signal) => {
+        while (this.busy() && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 10));
+      },
       ensure: (name) => {
         this.prefetch(indexes, [name]);
       },

@@ -14,7 +14,7 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { diagnosticsFor } from "./handlers/diagnostics";
 import { codeActionsFor, pinAllKind } from "./handlers/codeActions";
-import { hoverFor, requirementNameAt } from "./handlers/hover";
+import { hoverFor, primeHover, requirementNameAt } from "./handlers/hover";
 import { linksFor } from "./handlers/links";
 import { inlayHintsFor } from "./handlers/inlayHints";
 import { completionFor } from "./handlers/completion";
@@ -367,6 +367,10 @@ export function startServer(connection: Connection): void {
       const subscription = token.onCancellationRequested(() => controller.abort());
       const timer = setTimeout(() => controller.abort(), 1000);
       await guard("hover metadata", () => analysis.index?.loadMetadata?.(name, controller.signal));
+      await guard("hover support", async () => {
+        primeHover(analysis, params.position);
+        await analysis.index?.settle?.(controller.signal);
+      });
       clearTimeout(timer);
       subscription.dispose();
     }

@@ -1,6 +1,7 @@
 import { MarkupKind, type Hover, type Position } from "vscode-languageserver/node";
 import { entryAt, hoverAt } from "../core/analysis/hover";
 import { toRange } from "../convert";
+import { requirementInsight } from "../core/analysis/dependencyFindings";
 import type { DocumentAnalysis, ProjectState } from "../projectState";
 
 export function hoverFor(analysis: DocumentAnalysis, position: Position, project: ProjectState): Hover | null {
@@ -25,4 +26,15 @@ export function hoverFor(analysis: DocumentAnalysis, position: Position, project
 export function requirementNameAt(analysis: DocumentAnalysis, position: Position): string | undefined {
   const entry = entryAt(analysis.parsed, analysis.lines.offsetAt(position));
   return entry?.kind === "requirement" && entry.form === "pep508" ? entry.normalizedName : undefined;
+}
+
+/**
+ * Starts what a full hover needs (the support timeline of each target) so the server can wait for it
+ * briefly before answering.
+ */
+export function primeHover(analysis: DocumentAnalysis, position: Position): void {
+  const entry = entryAt(analysis.parsed, analysis.lines.offsetAt(position));
+  if (entry?.kind !== "requirement" || analysis.index === undefined) return;
+  const requirement = analysis.tree.requirements.find((r) => r.entry === entry);
+  if (requirement) requirementInsight(requirement, analysis.tree, analysis.index, analysis.targets, { full: true });
 }

@@ -4,6 +4,7 @@ import { dependencyFindings, type Targets } from "../../../server/src/core/analy
 import type { Finding } from "../../../server/src/core/analysis/findings";
 import { applyEdits, fixesFor, preferredPinEdits } from "../../../server/src/core/analysis/fixes";
 import { indexFindings, type IndexSnapshot } from "../../../server/src/core/analysis/indexFindings";
+import type { ProjectMetadata } from "../../../server/src/core/index/jsonApi";
 import { supportStep, type TargetSupport } from "../../../server/src/core/analysis/pythonSupport";
 import { parseDistFilename } from "../../../server/src/core/index/filenames";
 import { mergePackage } from "../../../server/src/core/index/packageView";
@@ -74,6 +75,10 @@ function snapshot(projects: Record<string, readonly FileSpec[]>, classifiers: Cl
   return {
     indexes: [{ display: "https://pypi.org/simple/", role: "primary", source: "default", isPrivate: false }],
     view: (name) => lookups.get(name),
+    releaseMetadata: (name, version) => {
+      const list = classifiers[name]?.[version];
+      return list === undefined ? null : ({ classifiers: list } as unknown as ProjectMetadata);
+    },
     support: (name, releases, target): TargetSupport | null | undefined => {
       const step = supportStep(releases, target, (version) => classifiers[name]?.[version] ?? null);
       return step.kind === "done" ? step.support : undefined;
@@ -286,11 +291,14 @@ describe("dependency analysis: fixes", () => {
     assert.equal(applyEdits(text, preferredPinEdits(result.findings, parsed)), "demo==1.5\nother==1.1\nfixed==1.0\n");
   });
 
-  it("says what is newer than a pin, overall and for the target", () => {
+  it("says what is newer than a pin, overall and for the target once the timeline is known", () => {
+    // The pinned 1.0 supports 2.7, so no bisection is spent on it: only the newest release is named.
     const { findings } = analyse("demo==1.0\n", snapshot({ demo }, demoClassifiers), py("2.7"));
+    assert.equal(message(findings, "outdated"), "demo 1.0 is pinned; the newest release is 2.1 (2023-06-01).");
+    const unsupported = analyse("demo==2.0\n", snapshot({ demo }, demoClassifiers), py("2.7"));
     assert.equal(
-      message(findings, "outdated"),
-      "demo 1.0 is pinned; the newest release is 2.1 (2023-06-01), the newest that supports your Python is 1.5 for Python 2.7.",
+      message(unsupported.findings, "outdated"),
+      "demo 2.0 is pinned; the newest release is 2.1 (2023-06-01), the newest that supports your Python is 1.5 for Python 2.7.",
     );
   });
 });

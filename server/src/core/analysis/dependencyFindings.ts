@@ -11,7 +11,13 @@ import type { InstalledVersions } from "./analyze";
 import { defaultSeverities, type Finding, type FixOption, type PinFixData } from "./findings";
 import type { IndexSnapshot } from "./indexFindings";
 import { pinnedVersion, satisfies } from "./pins";
-import { fileSupport, versionSupported, type TargetSupport } from "./pythonSupport";
+import {
+  fileSupport,
+  releaseSupport,
+  versionSupported,
+  type ReleaseSupport,
+  type TargetSupport,
+} from "./pythonSupport";
 import { resolveRequirement, type Resolution } from "./resolve";
 
 /** The Python versions the project targets, and where that was read. */
@@ -42,8 +48,18 @@ export interface TargetInsight {
   readonly resolution: Resolution;
   /** The version this line installs: the pin when pinned, else the resolution's version. */
   readonly installs: string | null;
-  /** Where support of the target stops; undefined while being found, null when unknowable. */
+  /**
+   * What that version's own files and classifiers say about the target: undefined while its metadata
+   * is being fetched, null when the version is not on the index.
+   */
+  readonly installsSupport: ReleaseSupport | null | undefined;
+  /**
+   * Where support of the target stops: undefined while being found or when not searched (the
+   * installed version supports the target and no timeline was asked for), null when unknowable.
+   */
   readonly support: TargetSupport | null | undefined;
+  /** True while the boundary this line needs is being searched in the background. */
+  readonly supportPending: boolean;
   /** The newest release pip could install on the target at all (any specifier), or null. */
   readonly newestForTarget: string | null;
 }
@@ -97,12 +113,20 @@ export function preAllowed(tree: RequirementsTree): boolean {
   return tree.options.some((o) => o.entry.option === "pre");
 }
 
-/** Builds the insight for one requirement, or null when the index has nothing usable about it. */
+/**
+ * Builds the insight for one requirement, or null when the index has nothing usable about it.
+ *
+ * The version a line installs is checked directly (its Requires-Python, tags and, from its per-version
+ * metadata, classifiers: one request, shared with `transitive-range`). Where support stops in the
+ * package's history costs a bisection, so it is only searched when that version does not support a
+ * target (the message and the fix need it) or when `full` asks for the timeline (hovers, the CLI).
+ */
 export function requirementInsight(
   requirement: EffectiveRequirement,
   tree: RequirementsTree,
   snapshot: IndexSnapshot,
   targets: Targets,
+  options: { readonly full?: boolean } = {},
 ): RequirementInsight | null {
   const entry = requirement.entry;
   const name = entry.normalizedName;
@@ -115,34 +139,32 @@ export function requirementInsight(
   const pinned = specifier ? pinnedVersion(specifier) : null;
   const perTarget: TargetInsight[] = [];
   const skippedTargets: string[] = [];
+  let pendingBoundary = false;
   for (const target of targets.versions) {
     if (!markerApplies(entry, target)) {
       skippedTargets.push(target);
       continue;
     }
     const resolution = cachedResolve(view.releases, specifier, target, pre, constraints);
-    const support = snapshot.support?.(name, view.releases, target);
+    const installs = pinned ?? resolution.version;
+    const installsRelease = installs !== null ? findRelease(view, installs) : undefined;
+    const installsSupport = installsRelease ? directSupport(snapshot, name, installsRelease, target) : null;
+    const needBoundary =
+      options.full === true || (installsSupport !== undefined && installsSupport?.supported === false);
+    const support = needBoundary ? snapshot.support?.(name, view.releases, target) : undefined;
+    const supportPending = needBoundary && support === undefined && snapshot.support !== undefined;
+    if (supportPending) pendingBoundary = true;
     const newestForTarget = cachedResolve(view.releases, "", target, false, []).version;
-    perTarget.push({
-      target,
-      resolution,
-      installs: pinned ?? resolution.version,
-      support,
-      newestForTarget,
-    });
+    perTarget.push({ target, resolution, installs, installsSupport, support, supportPending, newestForTarget });
   }
   const latest = view.releases.find((r) => !r.legacy && !r.yanked && cachedVersion(r.version)?.isPrerelease === false);
-  const supportsAll = (release: Release): boolean =>
-    perTarget.every(
-      (t) =>
-        !fileSupport(release, t.target).declared &&
-        (t.support === undefined || t.support === null || versionSupported(release.version, t.support)),
-    );
+  const supportsAll = (release: Release): boolean => perTarget.every((t) => releaseSupportsTarget(release, t));
   const supported = supportedReleases(view.releases, perTarget, supportsAll);
-  const newestSupported = supported[0] ?? null;
+  // While a needed boundary is being searched, no release is recommended: it could be past the drop.
+  const newestSupported = pendingBoundary ? null : (supported[0] ?? null);
   let bestSupported: Release | null = null;
   const first = perTarget[0];
-  if (first !== undefined) {
+  if (first !== undefined && !pendingBoundary) {
     const chosen = resolveRequirement(supported, pinned === null ? specifier : "", first.target, {
       pre,
       constraints,
@@ -161,6 +183,27 @@ export function requirementInsight(
   };
 }
 
+/** A release's support of a target from its files and, when fetched, its own classifiers. */
+function directSupport(
+  snapshot: IndexSnapshot,
+  name: string,
+  release: Release,
+  target: string,
+): ReleaseSupport | undefined {
+  const files = fileSupport(release, target);
+  if (!files.supported || snapshot.releaseMetadata === undefined) return files;
+  const meta = snapshot.releaseMetadata(name, release.version);
+  if (meta === undefined) return undefined;
+  return releaseSupport(release, target, meta?.classifiers ?? null);
+}
+
+/** Whether a release supports one target, by the boundary when known and the direct check. */
+function releaseSupportsTarget(release: Release, t: TargetInsight): boolean {
+  if (fileSupport(release, t.target).declared) return false;
+  if (t.installs !== null && release.version === t.installs && t.installsSupport) return t.installsSupport.supported;
+  return t.support === undefined || t.support === null || versionSupported(release.version, t.support);
+}
+
 const supportedCache = new WeakMap<readonly Release[], Map<string, Release[]>>();
 
 /**
@@ -173,7 +216,10 @@ function supportedReleases(
   supportsAll: (release: Release) => boolean,
 ): Release[] {
   const key = perTarget
-    .map((t) => `${t.target}:${t.support === undefined ? "?" : t.support === null ? "-" : (t.support.droppedIn ?? "")}`)
+    .map(
+      (t) =>
+        `${t.target}:${t.support === undefined ? "?" : t.support === null ? "-" : (t.support.droppedIn ?? "")}:${t.installs ?? ""}:${t.installsSupport?.supported ?? "?"}`,
+    )
     .join(",");
   let byKey = supportedCache.get(releases);
   if (byKey === undefined) {
@@ -394,11 +440,9 @@ function fixOptions(insight: RequirementInsight, context: DependencyContext, has
 }
 
 function supportOk(insight: RequirementInsight, version: string): boolean {
-  return insight.perTarget.every((t) => {
-    const release = findRelease(insight.view, version);
-    if (release && fileSupport(release, t.target).declared) return false;
-    return !t.support || versionSupported(version, t.support);
-  });
+  const release = findRelease(insight.view, version);
+  if (!release) return true;
+  return insight.perTarget.every((t) => releaseSupportsTarget(release, t));
 }
 
 /** The sha256 of every file of a release, when the index gives all of them. */
@@ -443,34 +487,34 @@ function supportFinding(insight: RequirementInsight, fix: PinFixData | undefined
   const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
   const problems: string[] = [];
   for (const t of insight.perTarget) {
-    if (pinned !== null) {
-      const release = findRelease(insight.view, pinned);
-      if (!release) continue;
-      const files = fileSupport(release, t.target);
-      if (!files.supported && files.declared) {
-        problems.push(
-          `${display} ${release.version} cannot be installed on Python ${t.target} (${files.detail ?? "no file fits"}): pip fails with "No matching distribution".`,
-        );
-        continue;
-      }
-      if (t.support && !versionSupported(release.version, t.support)) {
-        problems.push(
-          `${display} ${release.version} does not support Python ${t.target}: ${dropText(display, t.support)}`,
-        );
-      }
-      continue;
-    }
-    if (t.resolution.version === null) {
+    if (pinned === null && t.resolution.version === null) {
       problems.push(
         `No release of ${display} that this line admits installs on Python ${t.target}: ${t.resolution.reason ?? "nothing matches"}.`,
       );
       continue;
     }
-    if (t.support && !versionSupported(t.resolution.version, t.support)) {
-      problems.push(
-        `pip would install ${t.resolution.version} on Python ${t.target}, but ${dropText(display, t.support)}`,
-      );
+    const verdict = t.installsSupport;
+    if (!verdict || verdict.supported || t.installs === null) continue;
+    // One stable message with its fix once the boundary is known, rather than a message that changes.
+    if (!verdict.declared && t.supportPending) continue;
+    const version = findRelease(insight.view, t.installs)?.version ?? t.installs;
+    if (verdict.declared) {
+      if (pinned !== null) {
+        problems.push(
+          `${display} ${version} cannot be installed on Python ${t.target} (${verdict.detail ?? "no file fits"}): pip fails with "No matching distribution".`,
+        );
+      }
+      continue;
     }
+    const why =
+      t.support && t.support.droppedIn !== null
+        ? dropText(display, t.support)
+        : `its ${verdict.detail ?? "metadata"} and no Requires-Python declares it.`;
+    problems.push(
+      pinned !== null
+        ? `${display} ${version} does not support Python ${t.target}: ${why}`
+        : `pip would install ${version} on Python ${t.target}, but ${why}`,
+    );
   }
   if (problems.length === 0) return null;
   return {

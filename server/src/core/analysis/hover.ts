@@ -118,7 +118,7 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
     const requirement = context.tree?.requirements.find((r) => r.entry === entry);
     const insight =
       requirement && context.tree && context.targets
-        ? requirementInsight(requirement, context.tree, context.index, context.targets)
+        ? requirementInsight(requirement, context.tree, context.index, context.targets, { full: true })
         : null;
     lines.push(...indexLines(entry, context.index, entry.normalizedName, insight, context.targets));
   }

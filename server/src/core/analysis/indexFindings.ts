@@ -37,6 +37,8 @@ export interface IndexSnapshot {
    * when the index has none.
    */
   releaseMetadata?(normalizedName: string, version: string): ProjectMetadata | null | undefined;
+  /** Resolves when no background fetch or search is running, or when the signal aborts. */
+  settle?(signal: AbortSignal): Promise<void>;
   /** Starts fetching a package that no requirement line names (a dependency of one). */
   ensure?(normalizedName: string): void;
   loadReleaseMetadata?(normalizedName: string, version: string, signal?: AbortSignal): Promise<void>;
