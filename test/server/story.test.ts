@@ -133,6 +133,7 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
       /\| 2\.7 \| `3\.1` \| `3\.2` \(2018-09-14\) \| classifiers list only 3\.5–3\.7 — \*\*not declared\*\*/,
     );
     assert.match(value, /\| 3\.6 \| `3\.2\.1` \| — \| no drop found \|/);
+    assert.ok(value.includes(`](${index.simpleUrl}django-scarface/)`), "links the project page on its index");
 
     const hints = (await client.connection.sendRequest("textDocument/inlayHint", {
       textDocument: { uri },

@@ -168,7 +168,7 @@ function indexLines(
     }
   }
   if (insight !== null) lines.push(...insightLines(insight, targets));
-  const links = (metadata?.projectUrls ?? [])
+  const links = [...indexPageLinks(view.foundOn, name), ...(metadata?.projectUrls ?? [])]
     .map((link) => safeLink(link.label, link.url))
     .filter((link): link is string => link !== null);
   if (links.length > 0) lines.push(`- ${links.slice(0, 6).join(" · ")}`);
@@ -252,6 +252,20 @@ function supportTable(insight: RequirementInsight): string[] {
 function yankedAdmitted(insight: RequirementInsight): { version: string; yankedReason: string | null }[] {
   const specifier = insight.requirement.entry.specifier?.value;
   return insight.view.releases.filter((r) => r.yanked && !r.legacy && satisfies(r.version, specifier));
+}
+
+/** The project's page on each index that lists it: pypi.org's project page, else its Simple API page. */
+function indexPageLinks(foundOn: readonly string[], name: string): { label: string; url: string }[] {
+  return foundOn.slice(0, 2).map((display) => {
+    let host = display;
+    try {
+      host = new URL(display).host;
+    } catch {
+      // A display URL that does not parse is linked as it is (safeLink drops it if unsafe).
+    }
+    if (host === "pypi.org") return { label: "PyPI", url: `https://pypi.org/project/${name}/` };
+    return { label: host, url: `${display.replace(/\/+$/, "")}/${name}/` };
+  });
 }
 
 /**
