@@ -215,6 +215,20 @@ describe("dependency analysis: python-support", () => {
     );
   });
 
+  it("keeps hostile index text inert in messages", () => {
+    const hostile = `>=3.10\u0000\n[click](command:evil) ${"x".repeat(5000)}`;
+    const files = [
+      { filename: "demo-2.2.tar.gz", requiresPython: ">=3.10" },
+      { filename: "demo-2.2-py3-none-any.whl", requiresPython: hostile },
+    ];
+    const text = String(
+      message(analyse("demo==2.2\n", snapshot({ demo: files }), py("3.8")).findings, "python-support"),
+    );
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters on purpose.
+    assert.doesNotMatch(text, /[\u0000-\u001f]/);
+    assert.ok(text.length < 400, `capped: ${text.length}`);
+  });
+
   it("flags a line no release of which installs on the target", () => {
     const files = [{ filename: "demo-2.2.tar.gz", requiresPython: ">=3.10" }];
     const { findings } = analyse("demo>=2\n", snapshot({ demo: files }), py("3.8"));

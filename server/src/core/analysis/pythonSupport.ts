@@ -2,6 +2,7 @@ import type { Release } from "../index/releaseModel";
 import { requiresPythonAllows, wheelSupportsPython } from "../index/releases";
 import { compareVersions, cachedVersion, type Version } from "../pep440/version";
 import { fileFits } from "./resolve";
+import { plainText } from "./markdown";
 
 /**
  * Which Pythons a release supports, by three kinds of evidence, and where support for a target
@@ -165,7 +166,8 @@ function computeFileSupport(release: Release, target: string): ReleaseSupport {
       supported: false,
       evidence: "requires-python",
       declared: true,
-      detail: `Requires-Python ${release.requiresPython.join(" or ")}`,
+      // Index text: control characters removed and length capped before it reaches a message.
+      detail: `Requires-Python ${plainText(release.requiresPython.join(" or "), 120)}`,
     };
   }
   const fitting = allowed.filter((file) => fileFits(file, target));
@@ -175,7 +177,7 @@ function computeFileSupport(release: Release, target: string): ReleaseSupport {
   const wheels = allowed.filter((file) => file.packagetype === "wheel" && file.wheel !== null);
   const hasSdist = fitting.some((file) => file.packagetype === "sdist");
   if (hasSdist && wheels.length > 0 && !wheels.some((file) => file.wheel && wheelFitsUpTo(file.wheel, python))) {
-    const tags = [...new Set(wheels.flatMap((file) => file.wheel?.python ?? []))].slice(0, 4).join(", ");
+    const tags = plainText([...new Set(wheels.flatMap((file) => file.wheel?.python ?? []))].slice(0, 4).join(", "), 80);
     return {
       supported: false,
       evidence: "wheel-tags",

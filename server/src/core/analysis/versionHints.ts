@@ -4,6 +4,7 @@ import { cachedVersion, compareVersions } from "../pep440/version";
 import { requirementInsight, dateOf, type Targets } from "./dependencyFindings";
 import type { IndexSnapshot } from "./indexFindings";
 import { pinnedVersion } from "./pins";
+import { plainText } from "./markdown";
 import { fileSupport, versionSupported, type TargetSupport } from "./pythonSupport";
 
 /** An inlay hint in core terms: an offset in the document and its label. */
@@ -97,14 +98,14 @@ export function versionCompletions(
       else if (!files.supported || (boundary && !versionSupported(release.version, boundary)))
         notes.push(`Python ${target}: not supported (pip still installs it)`);
     }
-    if (release.requiresPython.length > 0) notes.push(`requires ${release.requiresPython.join(" or ")}`);
+    if (release.requiresPython.length > 0) notes.push(`requires ${plainText(release.requiresPython.join(" or "), 80)}`);
     const date = dateOf(release);
     const group = release.yanked ? 2 : prerelease ? 1 : 0;
     items.push({
       version: release.version,
       detail: [
         date,
-        release.yanked ? `yanked${release.yankedReason ? `: ${release.yankedReason.slice(0, 80)}` : ""}` : null,
+        release.yanked ? `yanked${release.yankedReason ? `: ${plainText(release.yankedReason, 80)}` : ""}` : null,
         ...notes,
       ]
         .filter((p): p is string => p !== null && p !== "")
