@@ -57,6 +57,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       );
     }),
     vscode.window.onDidChangeActiveTextEditor(() => void updateTarget()),
+    // The target is detected in the background; new diagnostics for the active file may follow it.
+    vscode.languages.onDidChangeDiagnostics((event) => {
+      const active = vscode.window.activeTextEditor?.document.uri.toString();
+      if (active !== undefined && event.uris.some((uri) => uri.toString() === active)) void updateTarget();
+    }),
     vscode.commands.registerCommand("pinsight.clearCache", async () => {
       await client?.sendRequest("pinsight/clearCache");
       void vscode.window.showInformationMessage("Pinsight: package index cache cleared.");
@@ -97,26 +102,32 @@ function showStatus(value: IndexStatus): void {
   lastIndexStatus = value;
   if (!status) return;
   const indexes = value.indexes.length > 0 ? `\n\nIndexes:\n${value.indexes.map((i) => `- ${i}`).join("\n")}` : "";
+  // The target Python is the item's subject; index activity and trouble decorate it.
+  const subject = target === null ? "Pinsight" : `Python ${target.versions.join(", ")}`;
+  const targetLine =
+    target === null
+      ? ""
+      : `Pinsight analyses for Python ${target.versions.join(", ")} (from ${target.source}).\nSet pinsight.pythonVersion to choose.\n\n`;
   switch (value.state) {
     case "fetching":
-      status.text = `$(sync~spin) Pinsight ${value.done}/${value.total}`;
-      status.tooltip = `Fetching release data from the package index${indexes}`;
+      status.text = `$(sync~spin) ${subject} ${value.done}/${value.total}`;
+      status.tooltip = `${targetLine}Fetching release data from the package index${indexes}`;
       break;
     case "offline":
-      status.text = "$(cloud-offline) Pinsight offline";
-      status.tooltip = `pinsight.offline is on: answers come from the cache only${indexes}`;
+      status.text = `$(cloud-offline) ${subject}`;
+      status.tooltip = `${targetLine}pinsight.offline is on: answers come from the cache only${indexes}`;
       break;
     case "error":
-      status.text = "$(warning) Pinsight index";
-      status.tooltip = `Last index error: ${value.lastError ?? "unknown"}${indexes}`;
+      status.text = `$(warning) ${subject}`;
+      status.tooltip = `${targetLine}Last index error: ${value.lastError ?? "unknown"}${indexes}`;
       break;
     default:
       if (target === null) {
         status.hide();
         return;
       }
-      status.text = `$(package) Python ${target.versions.join(", ")}`;
-      status.tooltip = `Pinsight analyses for Python ${target.versions.join(", ")} (from ${target.source}).\nSet pinsight.pythonVersion to choose.${indexes}`;
+      status.text = `$(package) ${subject}`;
+      status.tooltip = `${targetLine.trimEnd()}${indexes}`;
   }
   status.show();
 }

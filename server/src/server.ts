@@ -42,6 +42,7 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   let pullDiagnostics = false;
   let diagnosticRefresh = false;
+  let inlayHintRefresh = false;
   let configurationPull = false;
   let versionedEdits = false;
   let workspaceFolderEvents = false;
@@ -144,11 +145,46 @@ export function startServer(connection: Connection): void {
             names.add(requirement.entry.normalizedName);
           }
         }
-        indexService.prefetch(targets.indexes, names);
+        indexService.prefetch(targets.indexes, settledNames(file, names));
         return indexService.snapshot(targets.indexes, targets.findLinks);
       },
     },
   });
+
+  // Names typed into an open file are looked up once they have stood still briefly, so typing
+  // "django" does not ask the index about "d", "dj", "dja" … The first analysis of a file fetches all.
+  const fetchedNames = new Map<string, Set<string>>();
+  const newNames = new Map<string, number>();
+  let typingTimer: NodeJS.Timeout | undefined;
+  const typingDelayMs = 400;
+  function settledNames(file: string, names: ReadonlySet<string>): string[] {
+    const known = fetchedNames.get(file);
+    const now = Date.now();
+    const ready: string[] = [];
+    for (const name of names) {
+      if (known === undefined || known.has(name)) {
+        ready.push(name);
+        continue;
+      }
+      const first = newNames.get(name);
+      if (first === undefined) newNames.set(name, now);
+      else if (now - first >= typingDelayMs) {
+        newNames.delete(name);
+        ready.push(name);
+      }
+    }
+    fetchedNames.set(file, new Set(ready));
+    if (newNames.size > 0 && typingTimer === undefined) {
+      typingTimer = setTimeout(() => {
+        typingTimer = undefined;
+        for (const [name, first] of newNames) if (Date.now() - first > 10_000) newNames.delete(name);
+        project.invalidate();
+        refreshDiagnostics();
+      }, typingDelayMs + 50);
+      typingTimer.unref?.();
+    }
+    return ready;
+  }
 
   // Each distinct explanation of where index URLs come from is logged once, so users can see it.
   const loggedNotes = new Set<string>();
@@ -173,6 +209,8 @@ export function startServer(connection: Connection): void {
   }
 
   function refreshDiagnostics(): void {
+    // Hints show what the index says too, and editors only ask for them on edits and scrolls.
+    if (inlayHintRefresh) void connection.languages.inlayHint.refresh().catch(() => undefined);
     if (pullDiagnostics) {
       if (diagnosticRefresh) void connection.languages.diagnostics.refresh().catch(() => undefined);
     } else {
@@ -213,6 +251,7 @@ export function startServer(connection: Connection): void {
     const capabilities = params.capabilities;
     pullDiagnostics = capabilities.textDocument?.diagnostic !== undefined;
     diagnosticRefresh = capabilities.workspace?.diagnostics?.refreshSupport === true;
+    inlayHintRefresh = capabilities.workspace?.inlayHint?.refreshSupport === true;
     configurationPull = capabilities.workspace?.configuration === true;
     versionedEdits = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     workspaceFolderEvents = capabilities.workspace?.workspaceFolders === true;

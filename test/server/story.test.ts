@@ -96,6 +96,8 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
     })) as CodeAction[];
     const preferred = actions.find((a) => a.isPreferred);
     assert.equal(preferred?.title, "Pin to 3.1 (supports Python 2.7)");
+    const titles = actions.map((a) => a.title);
+    assert.deepEqual(titles, [...new Set(titles)], "each fix once, even when two diagnostics offer it");
     assert.ok(actions.some((a) => a.title === "Add upper bound <3.2 (Python 2.7 support stops there)"));
     const change = preferred?.edit?.documentChanges?.[0];
     assert.ok(change && "edits" in change);
@@ -159,6 +161,42 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
     assert.ok(labels.indexOf("4.0a4") > labels.indexOf("1.0"), "pre-releases after final releases");
     const item32 = list.items.find((i) => i.label === "3.2");
     assert.match(String(item32?.detail), /^2018-09-14 · Python 2\.7: not supported/);
+  });
+
+  it("points ⬆ at the newest release that supports the target, and looks up typed names only once typing stops", async () => {
+    const { uri, client } = await open({ "requirements.txt": "django-scarface==3.0\n" }, { pythonVersion: "2.7" });
+    await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === "outdated"));
+    let hints: InlayHint[] = [];
+    for (let i = 0; i < 50 && hints.length === 0; i++) {
+      hints = (await client.connection.sendRequest("textDocument/inlayHint", {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } },
+      })) as InlayHint[];
+      if (hints.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(hints[0]?.label, " ⬆ 3.1", "3.2.1 is newer but dropped Python 2.7");
+
+    index.resetLog();
+    let version = 2;
+    for (const text of [
+      "django-scarface==3.0\nd",
+      "django-scarface==3.0\ndj",
+      "django-scarface==3.0\ndja",
+      "django-scarface==3.0\npytz",
+    ]) {
+      await client.connection.sendNotification("textDocument/didChange", {
+        textDocument: { uri, version: version++ },
+        contentChanges: [{ text }],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await client.waitForDiagnostics(uri, (p) =>
+      p.diagnostics.some(
+        (d) => d.code === "unpinned" && /pytz is not pinned: a fresh install picks/.test(String(d.message)),
+      ),
+    );
+    const pages = index.requests.map((r) => r.path).filter((p) => p.startsWith("/simple/"));
+    assert.deepEqual(pages, ["/simple/pytz/"], "partial names were never requested");
   });
 
   it("fades a line whose marker excludes every target", async () => {

@@ -28,17 +28,29 @@ export function codeActionsFor(
     only === undefined || only.some((o) => kind === o || kind.startsWith(`${o}.`));
 
   if (wants(CodeActionKind.QuickFix)) {
+    // Several diagnostics of one line (unpinned and python-support, say) offer the same fixes: each
+    // fix is listed once, naming every diagnostic it resolves.
+    const byKey = new Map<string, CodeAction & { diagnostics: Diagnostic[] }>();
     for (const diagnostic of params.context.diagnostics) {
       const data = pinData(diagnostic);
       if (data === undefined) continue;
       for (const fix of fixesFor(data, analysis.parsed)) {
-        actions.push({
+        const key = `${fix.title}\u0000${JSON.stringify(fix.edits)}`;
+        const existing = byKey.get(key);
+        if (existing) {
+          existing.diagnostics.push(diagnostic);
+          existing.isPreferred = existing.isPreferred === true || fix.preferred;
+          continue;
+        }
+        const action = {
           title: fix.title,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix.preferred,
           edit: workspaceEdit(analysis, fix.edits, versionedEdits),
-        });
+        };
+        byKey.set(key, action);
+        actions.push(action);
       }
     }
   }

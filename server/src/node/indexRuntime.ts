@@ -1,4 +1,5 @@
 import * as os from "node:os";
+import { fetchFile } from "./fileIndex";
 import { IndexClient } from "../core/index/indexClient";
 import { netrcCredentials, type NetrcFile } from "../core/index/netrc";
 import { pinsightVersion } from "../version";
@@ -73,7 +74,8 @@ export function createIndexRuntime(options: IndexRuntimeOptions): IndexRuntime {
           ...(options.cacheMaxBytes !== undefined ? { maxBytes: options.cacheMaxBytes } : {}),
         });
   const client = new IndexClient({
-    fetch: http.fetch,
+    // Local indexes (`file:///…/simple`, as pip accepts them) are read from disk.
+    fetch: (request) => (request.url.startsWith("file:") ? fetchFile(request) : http.fetch(request)),
     store: disk,
     log: options.log,
     offline: options.offline ?? false,

@@ -16,7 +16,8 @@ export interface VersionHint {
 
 /**
  * Inlay hints after each requirement of `file`: `→ 3.1`, what a fresh install picks on the target (for
- * unpinned and ranged lines), and `⬆ 4.0` when a newer final release exists than what the line installs.
+ * unpinned and ranged lines), and `⬆ 4.0` when a newer final release that supports every target exists
+ * than what the line installs.
  */
 export function versionHints(
   tree: RequirementsTree,
@@ -30,7 +31,8 @@ export function versionHints(
     if (requirement.file !== file || requirement.constraint) continue;
     const entry = requirement.entry;
     if (range && (entry.span.end < range.start || entry.span.start > range.end)) continue;
-    const insight = requirementInsight(requirement, tree, snapshot, targets);
+    // The full timeline: "⬆" must name a release that supports the targets, not just the newest.
+    const insight = requirementInsight(requirement, tree, snapshot, targets, { full: true });
     if (insight === null || insight.perTarget.length === 0) continue;
     const offset = entry.specifier?.span.end ?? entry.insertSpecifierAt ?? entry.name?.span.end;
     if (offset === undefined) continue;
@@ -54,11 +56,18 @@ export function versionHints(
     }
     const installs = pinned ?? insight.perTarget[0]?.resolution.version ?? null;
     const latest = insight.latest;
+    // Shown once the support searches are done (they refresh the hints), never a guess.
+    const upgrade = insight.newestSupported;
     const installsParsed = installs ? cachedVersion(installs) : null;
-    const latestParsed = latest ? cachedVersion(latest.version) : null;
-    if (latest && installsParsed && latestParsed && compareVersions(latestParsed, installsParsed) > 0) {
-      parts.push(`⬆ ${latest.version}`);
-      tips.push(`Newest release: ${latest.version}${dateOf(latest) ? ` (${dateOf(latest) ?? ""})` : ""}.`);
+    const upgradeParsed = upgrade ? cachedVersion(upgrade.version) : null;
+    if (upgrade && installsParsed && upgradeParsed && compareVersions(upgradeParsed, installsParsed) > 0) {
+      parts.push(`⬆ ${upgrade.version}`);
+      tips.push(
+        `Newest release that supports ${targets.versions.map((t) => `Python ${t}`).join(", ")}: ${upgrade.version}${dateOf(upgrade) ? ` (${dateOf(upgrade) ?? ""})` : ""}.`,
+      );
+    }
+    if (latest && upgrade && latest !== upgrade) {
+      tips.push(`Newest release overall: ${latest.version}${dateOf(latest) ? ` (${dateOf(latest) ?? ""})` : ""}.`);
     }
     if (parts.length > 0) hints.push({ offset, label: ` ${parts.join("  ")}`, tooltip: tips.join("\n") });
   }

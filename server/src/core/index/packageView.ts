@@ -110,9 +110,11 @@ export function findRelease(view: PackageView, version: string): Release | undef
   return byVersion.get(version) ?? byVersion.get(canonicalizeVersion(version));
 }
 
+/** An index by its host in messages; a local (`file:`) index by its path. */
 function hostOfDisplay(url: string): string {
   try {
-    return new URL(url).host;
+    const parsed = new URL(url);
+    return parsed.protocol === "file:" ? decodeURIComponent(parsed.pathname) : parsed.host;
   } catch {
     return url;
   }
