@@ -38,6 +38,8 @@ export interface IndexHost {
 interface EnvironmentState {
   readonly key: string;
   installed: InstalledVersions | undefined;
+  /** The environment's Python ("3.11") from its `pyvenv.cfg`, when it says. */
+  python: string | undefined;
   loadedAt: number;
   loading: Promise<void> | undefined;
 }
@@ -170,7 +172,7 @@ export class ProjectState {
     const key = `${folder}\u0000${settings.pythonEnvironment}`;
     let state = this.environments.get(key);
     if (state === undefined) {
-      state = { key, installed: undefined, loadedAt: 0, loading: undefined };
+      state = { key, installed: undefined, python: undefined, loadedAt: 0, loading: undefined };
       this.environments.set(key, state);
     }
     if (state.loading === undefined && Date.now() - state.loadedAt > environmentTtlMs) {
@@ -186,6 +188,14 @@ export class ProjectState {
   targetsFor(file: string, settings: Settings): Targets {
     if (settings.pythonVersions.length > 0) {
       return { versions: sortPythons(settings.pythonVersions), source: "pinsight.pythonVersion" };
+    }
+    // An environment named by pinsight.pythonEnvironment is the project's interpreter, wherever it is.
+    if (settings.pythonEnvironment !== "") {
+      this.installedFor(file, settings);
+      const environment = this.environments.get(`${this.folderOf(file)}\u0000${settings.pythonEnvironment}`);
+      if (environment?.python !== undefined) {
+        return { versions: [environment.python], source: `pinsight.pythonEnvironment (${settings.pythonEnvironment})` };
+      }
     }
     const directory = path.dirname(file);
     const folder = this.folderOf(file);
@@ -247,6 +257,12 @@ export class ProjectState {
         for (const [name, dist] of distributions) versions.set(name, dist.version);
         const label = path.relative(folder, environment.path) || environment.path;
         installed = { versions, label: label.startsWith("..") ? environment.path : label };
+      }
+      const minor = /^(\d+\.\d+)/.exec(environment?.pythonVersion ?? "")?.[1];
+      if (minor !== state.python) {
+        state.python = minor;
+        this.invalidate();
+        this.host.onStale();
       }
       const changed = !sameInstalled(state.installed, installed);
       state.installed = installed;

@@ -199,6 +199,41 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
     assert.deepEqual(pages, ["/simple/pytz/"], "partial names were never requested");
   });
 
+  it("takes the target from .python-version, or from the environment named by pinsight.pythonEnvironment", async () => {
+    const ask = async (c: TestClient, uri: string, want: string): Promise<unknown> => {
+      let answer: unknown;
+      for (let i = 0; i < 50; i++) {
+        answer = await c.connection.sendRequest("pinsight/targetPython", { uri });
+        if (JSON.stringify(answer).includes(want)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return answer;
+    };
+    const first = await open({ "requirements.txt": "django-scarface\n", ".python-version": "3.6.15\n" });
+    assert.deepEqual(await ask(first.client, first.uri, "3.6"), {
+      versions: ["3.6"],
+      source: ".python-version 3.6.15",
+    });
+    await first.client.stop();
+    client = undefined;
+
+    const dir = tempDir("pinsight-story-env-");
+    fs.mkdirSync(path.join(dir, "envs", "py38", "lib"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "envs", "py38", "pyvenv.cfg"), "home = /usr/bin\nversion = 3.8.10\n");
+    fs.writeFileSync(path.join(dir, "requirements.txt"), "django-scarface\n");
+    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+      pythonEnvironment: "envs/py38",
+    });
+    const uri = `file://${path.join(dir, "requirements.txt")}`;
+    await client.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "pip-requirements", version: 1, text: "django-scarface\n" },
+    });
+    assert.deepEqual(await ask(client, uri, "3.8"), {
+      versions: ["3.8"],
+      source: "pinsight.pythonEnvironment (envs/py38)",
+    });
+  });
+
   it("fades a line whose marker excludes every target", async () => {
     const { uri, client } = await open(
       { "requirements.txt": 'django-scarface==3.1 ; python_version >= "3"\n' },
