@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ClientCapabilities, Diagnostic, Hover, MarkupContent } from "vscode-languageserver-protocol/node";
-import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
+import { startFixtureIndex, syntheticProject, type FixtureIndex } from "../support/fixtureIndex";
 import { isolatedEnv, startClient, type TestClient } from "./lspClient";
 import { tempDir } from "../support/tempDirs";
 
@@ -246,6 +246,8 @@ describe("language server index cache, offline mode and private indexes", functi
 
   it("warns about dependency confusion when a private extra index shares a name with the primary", async () => {
     const extra = await startFixtureIndex();
+    // The private index has its own black (a file PyPI does not have); a pure mirror would not warn.
+    extra.addProject("black", syntheticProject("black", ["0.0.1"]));
     try {
       const dir = workspaceWith({ "requirements.txt": "black==21.11b0\n" });
       const client = await startClient(

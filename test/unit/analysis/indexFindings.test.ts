@@ -150,9 +150,32 @@ describe("index-backed findings", () => {
     const snap = snapshot([pypi, corp], {
       lib: [found(pypi, "lib", [file("lib", "1.0", { yankedReason: "" })]), found(corp, "lib", [file("lib", "1.0")])],
     });
+    // The private index serves exactly the public files: a mirror, so no dependency confusion either.
     assert.deepEqual(
       analyse("lib==1.0\n", snap).map((f) => f.code),
-      ["dependency-confusion"],
+      [],
+    );
+  });
+
+  it("does not warn about dependency confusion for a mirror of the public index, by hash", () => {
+    const sha = (c: string) => c.repeat(64);
+    const snap = snapshot([pypi, corp], {
+      mirrored: [
+        found(pypi, "mirrored", [
+          file("mirrored", "1.0", { sha256: sha("a") }),
+          file("mirrored", "2.0", { sha256: sha("b") }),
+        ]),
+        found(corp, "mirrored", [file("mirrored", "1.0", { sha256: sha("a") })]),
+      ],
+      rebuilt: [
+        found(pypi, "rebuilt", [file("rebuilt", "1.0", { sha256: sha("c") })]),
+        found(corp, "rebuilt", [file("rebuilt", "1.0", { sha256: sha("d") })]),
+      ],
+    });
+    assert.deepEqual(
+      analyse("mirrored==1.0\nrebuilt==1.0\n", snap).map((f) => [f.code, f.line]),
+      [["dependency-confusion", 2]],
+      "same version number, different file: not a mirror",
     );
   });
 

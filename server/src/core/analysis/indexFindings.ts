@@ -1,6 +1,6 @@
 import type { ProjectMetadata } from "../index/jsonApi";
 import type { PackageView } from "../index/packageView";
-import type { Release } from "../index/releaseModel";
+import type { IndexFile, Release } from "../index/releaseModel";
 import type { TargetSupport } from "./pythonSupport";
 import { findRelease } from "../index/packageView";
 import type { EffectiveRequirement } from "../parsing/requirementsModel";
@@ -112,8 +112,9 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
       }
     }
 
-    const privateHits = view.foundOn.filter((url) =>
-      snapshot.indexes.some((i) => i.display === url && i.isPrivate && i.role === "extra"),
+    const privateHits = view.foundOn.filter(
+      (url) =>
+        snapshot.indexes.some((i) => i.display === url && i.isPrivate && i.role === "extra") && !mirrors(view, url),
     );
     if (privateHits.length > 0 && view.foundOn.length > 1) {
       const others = view.foundOn.filter((url) => !privateHits.includes(url));
@@ -160,10 +161,38 @@ function locationOf(display: string): string {
   return hostOf(display);
 }
 
+/** An index by its host; a local (`file:`) index by its path. */
 function hostOf(url: string): string {
   try {
-    return new URL(url).host;
+    const parsed = new URL(url);
+    return parsed.protocol === "file:" ? decodeURIComponent(parsed.pathname) : parsed.host;
   } catch {
     return url;
   }
+}
+
+/**
+ * Whether the index at `url` only serves files the other indexes serve too (same sha256, or the same
+ * file name where hashes are missing): a mirror or proxy of the public index, such as an Artifactory
+ * remote repository or a local wheelhouse. A private package that someone also uploaded publicly has
+ * files of its own, and that is what dependency confusion is about.
+ */
+function mirrors(view: PackageView, url: string): boolean {
+  const own: IndexFile[] = [];
+  const otherShas = new Set<string>();
+  const otherNames = new Set<string>();
+  for (const lookup of view.lookups) {
+    if (lookup === undefined || lookup.answer.kind !== "found") continue;
+    if (lookup.index === url) own.push(...lookup.answer.page.files);
+    else {
+      for (const file of lookup.answer.page.files) {
+        if (file.sha256) otherShas.add(file.sha256);
+        otherNames.add(file.filename);
+      }
+    }
+  }
+  if (own.length === 0) return false;
+  return own.every((file) =>
+    file.sha256 && otherShas.size > 0 ? otherShas.has(file.sha256) : otherNames.has(file.filename),
+  );
 }
