@@ -1,0 +1,230 @@
+import { parseTOML, type AST } from "toml-eslint-parser";
+import type { Span } from "../span";
+
+/**
+ * TOML with source positions, for lock files and manifests whose diagnostics must point at the exact
+ * key or value. `toml-eslint-parser` gives an AST with UTF-16 offsets; this module folds it into
+ * nested values (tables, arrays of tables, dotted keys merged) that keep each value's span and each
+ * key's span, so callers read `doc.get("metadata").get("python-versions")` and still know where it is.
+ */
+
+export type TomlNode = TomlTable | TomlArray | TomlScalar;
+
+export interface TomlTable {
+  readonly kind: "table";
+  /** For `[[package]]` items and `[table]` headers: the header through the last key; else the value. */
+  readonly span: Span;
+  /** The span of the `[header]` or `[[header]]` line for tables that have one. */
+  readonly headerSpan: Span | null;
+  readonly entries: Map<string, { readonly keySpan: Span; readonly value: TomlNode }>;
+}
+
+export interface TomlArray {
+  readonly kind: "array";
+  readonly span: Span;
+  readonly items: TomlNode[];
+}
+
+export interface TomlScalar {
+  readonly kind: "string" | "integer" | "float" | "boolean" | "datetime";
+  readonly span: Span;
+  /** Strings as decoded; numbers and booleans as written (`String(value)`); datetimes as ISO text. */
+  readonly value: string;
+}
+
+export interface TomlDocument {
+  readonly root: TomlTable;
+  /** The first syntax error, when the text is not valid TOML; the root then holds what came before it. */
+  readonly error: { readonly message: string; readonly span: Span } | null;
+}
+
+/** Parses TOML, never throwing: a syntax error keeps every complete table before it. */
+export function parseTomlDocument(text: string): TomlDocument {
+  try {
+    return { root: build(parseTOML(text), text.length), error: null };
+  } catch (error) {
+    const offset = errorOffset(error, text);
+    const message = error instanceof Error ? error.message : String(error);
+    const span = { start: Math.min(offset, text.length), end: Math.min(text.length, lineEnd(text, offset)) };
+    return { root: recover(text, offset), error: { message: `TOML syntax error: ${message}`, span } };
+  }
+}
+
+function errorOffset(error: unknown, text: string): number {
+  const index = (error as { index?: unknown }).index;
+  return typeof index === "number" && Number.isFinite(index) ? Math.max(0, Math.min(index, text.length)) : 0;
+}
+
+function lineEnd(text: string, offset: number): number {
+  const end = text.indexOf("\n", offset);
+  return end < 0 ? text.length : end;
+}
+
+/**
+ * Re-parses the longest prefix that ends just before a table header at or above the error, so a
+ * truncated or damaged lock file still yields its complete entries. A few attempts at most: each one
+ * moves to an earlier header.
+ */
+function recover(text: string, offset: number): TomlTable {
+  let cut = offset;
+  for (let attempt = 0; attempt < 8 && cut > 0; attempt++) {
+    const header = lastHeaderBefore(text, cut);
+    if (header <= 0) break;
+    try {
+      return build(parseTOML(text.slice(0, header)), header);
+    } catch (error) {
+      cut = Math.min(header - 1, errorOffset(error, text.slice(0, header)));
+    }
+  }
+  return { kind: "table", span: { start: 0, end: 0 }, headerSpan: null, entries: new Map() };
+}
+
+function lastHeaderBefore(text: string, offset: number): number {
+  const pattern = /^[ \t]*\[/gm;
+  let last = -1;
+  for (let match = pattern.exec(text); match !== null && match.index < offset; match = pattern.exec(text)) {
+    last = match.index;
+  }
+  return last;
+}
+
+const spanOf = (node: AST.TOMLNode): Span => ({ start: node.range[0], end: node.range[1] });
+
+function emptyTable(span: Span, headerSpan: Span | null = null): TomlTable {
+  return { kind: "table", span, headerSpan, entries: new Map() };
+}
+
+function build(program: AST.TOMLProgram, length: number): TomlTable {
+  const root = emptyTable({ start: 0, end: length });
+  const top = program.body[0];
+  if (!top) return root;
+  for (const node of top.body) {
+    if (node.type === "TOMLKeyValue") {
+      assign(root, node);
+      continue;
+    }
+    const table = tableAt(root, node);
+    for (const pair of node.body) assign(table, pair);
+  }
+  return root;
+}
+
+/** The table a `[a.b]` or `[[a.b]]` header opens, creating intermediate tables and array items. */
+function tableAt(root: TomlTable, node: AST.TOMLTable): TomlTable {
+  const names = node.key.keys.map(keyName);
+  let current = root;
+  for (const [i, name] of names.entries()) {
+    const last = i === names.length - 1;
+    const existing = current.entries.get(name)?.value;
+    if (last && node.kind === "array") {
+      const item = emptyTable(spanOf(node), spanOf(node.key));
+      const header = { start: node.range[0], end: node.key.range[1] + 2 };
+      const array: TomlArray =
+        existing?.kind === "array" ? existing : { kind: "array", span: spanOf(node), items: [] };
+      array.items.push({ ...item, headerSpan: header });
+      if (existing?.kind !== "array") current.entries.set(name, { keySpan: spanOf(node.key), value: array });
+      return array.items[array.items.length - 1] as TomlTable;
+    }
+    if (existing?.kind === "table") {
+      current = existing;
+    } else if (existing?.kind === "array" && existing.items[existing.items.length - 1]?.kind === "table") {
+      // `[a.b]` after `[[a]]` continues the last item of the array of tables.
+      current = existing.items[existing.items.length - 1] as TomlTable;
+    } else {
+      const span = last ? spanOf(node) : spanOf(node.key);
+      const table = emptyTable(span, last ? { start: node.range[0], end: node.key.range[1] + 1 } : null);
+      current.entries.set(name, { keySpan: spanOf(node.key), value: table });
+      current = table;
+    }
+  }
+  return current;
+}
+
+function assign(table: TomlTable, pair: AST.TOMLKeyValue): void {
+  const names = pair.key.keys.map(keyName);
+  let current = table;
+  for (const name of names.slice(0, -1)) {
+    const existing = current.entries.get(name)?.value;
+    if (existing?.kind === "table") current = existing;
+    else {
+      const created = emptyTable(spanOf(pair));
+      current.entries.set(name, { keySpan: spanOf(pair.key), value: created });
+      current = created;
+    }
+  }
+  const last = names[names.length - 1] ?? "";
+  current.entries.set(last, { keySpan: spanOf(pair.key), value: valueOf(pair.value) });
+}
+
+function keyName(key: AST.TOMLBare | AST.TOMLQuoted): string {
+  return key.type === "TOMLBare" ? key.name : key.value;
+}
+
+function valueOf(node: AST.TOMLContentNode): TomlNode {
+  switch (node.type) {
+    case "TOMLArray":
+      return { kind: "array", span: spanOf(node), items: node.elements.map(valueOf) };
+    case "TOMLInlineTable": {
+      const table = emptyTable(spanOf(node));
+      for (const pair of node.body) assign(table, pair);
+      return table;
+    }
+    default:
+      return scalarOf(node);
+  }
+}
+
+function scalarOf(node: AST.TOMLValue): TomlScalar {
+  const span = spanOf(node);
+  switch (node.kind) {
+    case "string":
+      return { kind: "string", span, value: node.value };
+    case "integer":
+      return { kind: "integer", span, value: String(node.value) };
+    case "float":
+      return { kind: "float", span, value: String(node.value) };
+    case "boolean":
+      return { kind: "boolean", span, value: String(node.value) };
+    default:
+      return { kind: "datetime", span, value: node.datetime ?? String(node.value) };
+  }
+}
+
+/** A child of a table, or undefined when the node is not a table or has no such key. */
+export function child(node: TomlNode | undefined, key: string): TomlNode | undefined {
+  return node?.kind === "table" ? node.entries.get(key)?.value : undefined;
+}
+
+/** A string child's value, or null. */
+export function stringAt(node: TomlNode | undefined, key: string): string | null {
+  const value = child(node, key);
+  return value?.kind === "string" ? value.value : null;
+}
+
+/** The items of an array child (empty when absent or not an array). */
+export function itemsAt(node: TomlNode | undefined, key: string): TomlNode[] {
+  const value = child(node, key);
+  return value?.kind === "array" ? value.items : [];
+}
+
+/** The span of a key in a table, when present. */
+export function keySpanAt(node: TomlNode | undefined, key: string): Span | undefined {
+  return node?.kind === "table" ? node.entries.get(key)?.keySpan : undefined;
+}
+
+/** Converts a node to plain JavaScript data (tables to objects), e.g. to compare with Python's tomllib. */
+export function plain(node: TomlNode): unknown {
+  switch (node.kind) {
+    case "table":
+      return Object.fromEntries([...node.entries].map(([key, entry]) => [key, plain(entry.value)]));
+    case "array":
+      return node.items.map(plain);
+    case "integer":
+    case "float":
+      return Number(node.value);
+    case "boolean":
+      return node.value === "true";
+    default:
+      return node.value;
+  }
+}
