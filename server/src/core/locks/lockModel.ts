@@ -16,16 +16,7 @@ export interface LockValue {
 
 /** Where a locked package comes from. */
 export type LockSourceKind =
-  | "registry"
-  | "git"
-  | "vcs"
-  | "url"
-  | "file"
-  | "path"
-  | "directory"
-  | "editable"
-  | "virtual"
-  | "unknown";
+  "registry" | "git" | "vcs" | "url" | "file" | "path" | "directory" | "editable" | "virtual" | "unknown";
 
 export interface LockSource {
   readonly kind: LockSourceKind;

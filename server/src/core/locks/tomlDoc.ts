@@ -38,8 +38,60 @@ export interface TomlDocument {
   readonly error: { readonly message: string; readonly span: Span } | null;
 }
 
+/** Lines longer than this, or brackets nested deeper, are refused before the parser sees them. */
+const maxLineLength = 256 * 1024;
+const maxDepth = 64;
+
+/**
+ * Where the text stops being safe to hand to the parser: a line too long or brackets nested too deep
+ * make `toml-eslint-parser` slow or overflow its stack. One linear scan; strings are skipped.
+ */
+function unsafeOffset(text: string): { offset: number; reason: string } | null {
+  let depth = 0;
+  let lineStart = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") {
+      lineStart = i + 1;
+      if (quote !== null && quote.length === 1) quote = null;
+      continue;
+    }
+    if (i - lineStart > maxLineLength) return { offset: lineStart, reason: "a line is longer than 256 KiB" };
+    if (quote !== null) {
+      if (c === "\\" && quote.startsWith('"')) i++;
+      else if (text.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = null;
+      }
+      continue;
+    }
+    if (c === "#") {
+      const end = text.indexOf("\n", i);
+      if (end < 0) break;
+      i = end - 1;
+    } else if (c === '"' || c === "'") {
+      quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      i += quote.length - 1;
+    } else if (c === "[" || c === "{") {
+      if (++depth > maxDepth) return { offset: lineStart, reason: `brackets are nested deeper than ${maxDepth}` };
+    } else if ((c === "]" || c === "}") && depth > 0) {
+      depth--;
+    }
+  }
+  return null;
+}
+
 /** Parses TOML, never throwing: a syntax error keeps every complete table before it. */
 export function parseTomlDocument(text: string): TomlDocument {
+  const unsafe = unsafeOffset(text);
+  if (unsafe !== null) {
+    const span = { start: unsafe.offset, end: Math.min(text.length, lineEnd(text, unsafe.offset)) };
+    return {
+      root: recover(text, unsafe.offset),
+      error: { message: `TOML not read past line ${lineNumber(text, unsafe.offset)}: ${unsafe.reason}`, span },
+    };
+  }
   try {
     return { root: build(parseTOML(text), text.length), error: null };
   } catch (error) {
@@ -53,6 +105,12 @@ export function parseTomlDocument(text: string): TomlDocument {
 function errorOffset(error: unknown, text: string): number {
   const index = (error as { index?: unknown }).index;
   return typeof index === "number" && Number.isFinite(index) ? Math.max(0, Math.min(index, text.length)) : 0;
+}
+
+function lineNumber(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }
 
 function lineEnd(text: string, offset: number): number {
@@ -119,8 +177,7 @@ function tableAt(root: TomlTable, node: AST.TOMLTable): TomlTable {
     if (last && node.kind === "array") {
       const item = emptyTable(spanOf(node), spanOf(node.key));
       const header = { start: node.range[0], end: node.key.range[1] + 2 };
-      const array: TomlArray =
-        existing?.kind === "array" ? existing : { kind: "array", span: spanOf(node), items: [] };
+      const array: TomlArray = existing?.kind === "array" ? existing : { kind: "array", span: spanOf(node), items: [] };
       array.items.push({ ...item, headerSpan: header });
       if (existing?.kind !== "array") current.entries.set(name, { keySpan: spanOf(node.key), value: array });
       return array.items[array.items.length - 1] as TomlTable;
@@ -128,8 +185,11 @@ function tableAt(root: TomlTable, node: AST.TOMLTable): TomlTable {
     if (existing?.kind === "table") {
       current = existing;
     } else if (existing?.kind === "array" && existing.items[existing.items.length - 1]?.kind === "table") {
-      // `[a.b]` after `[[a]]` continues the last item of the array of tables.
+      // `[a.b]` after `[[a]]` continues the last item of the array of tables, whose span then covers
+      // the sub-table too (a `[package.dependencies]` belongs to its `[[package]]`).
       current = existing.items[existing.items.length - 1] as TomlTable;
+      const span = current.span as { start: number; end: number };
+      span.end = Math.max(span.end, node.range[1]);
     } else {
       const span = last ? spanOf(node) : spanOf(node.key);
       const table = emptyTable(span, last ? { start: node.range[0], end: node.key.range[1] + 1 } : null);
