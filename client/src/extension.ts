@@ -12,6 +12,9 @@ import {
  */
 
 let client: LanguageClient | undefined;
+/** Every lock-file name Pinsight analyses (poetry, pipenv, uv, pdm, PEP 751). */
+const lockFilePattern = "**/{poetry.lock,Pipfile.lock,uv.lock,pdm.lock,pylock.toml,pylock.*.toml}";
+
 let output: vscode.LogOutputChannel | undefined;
 let status: vscode.StatusBarItem | undefined;
 
@@ -151,6 +154,9 @@ function createClient(context: vscode.ExtensionContext): LanguageClient {
     documentSelector: [
       { language: "pip-requirements", scheme: "file" },
       { language: "pip-requirements", scheme: "untitled" },
+      // Lock files keep whatever language another extension gives them (toml, json, plain text).
+      { scheme: "file", pattern: lockFilePattern },
+      { scheme: "file", pattern: "**/{pyproject.toml,Pipfile}" },
     ],
     outputChannel: output,
     initializationOptions: {

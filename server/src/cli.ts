@@ -12,6 +12,12 @@ import {
 } from "./core/analysis/dependencyFindings";
 import { applyEdits, preferredPinEdits, type TextEdit } from "./core/analysis/fixes";
 import { formatGithub, formatSarif, type ReportDiagnostic } from "./core/report/ciFormats";
+import { lockFormatOf } from "./core/locks/detect";
+import { lockFindings, lockTargets, requiredBy } from "./core/locks/lockAnalysis";
+import type { ParsedLock } from "./core/locks/lockModel";
+import { parseLock } from "./core/locks/parseLock";
+import { parseManifest } from "./core/manifests/manifest";
+import { cachedVersion } from "./core/pep440/version";
 import { detectTargetPython } from "./core/python/targetPython";
 import { readTargetPythonSources } from "./node/targetPythonFiles";
 import { indexFindings, type IndexSnapshot } from "./core/analysis/indexFindings";
@@ -276,6 +282,8 @@ async function runVersions(options: CliOptions, io: CliIo): Promise<number> {
 interface CheckedFile {
   readonly given: string;
   readonly absolute: string;
+  /** For lock files: the parsed lock (the tree then holds just the empty root file). */
+  readonly lock?: ParsedLock;
   readonly tree: RequirementsTree;
   readonly targets: Targets;
   readonly snapshot: IndexSnapshot;
@@ -291,8 +299,14 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
   const home = io.home ?? os.homedir();
   const pip = await loadPipEnvironment(io.env, () => undefined, home);
   const settings = cliSettings(options);
-  const parsed: { given: string; absolute: string; tree: RequirementsTree; targets: IndexTargets; python: Targets }[] =
-    [];
+  const parsed: {
+    given: string;
+    absolute: string;
+    tree: RequirementsTree;
+    lock?: ParsedLock;
+    targets: IndexTargets;
+    python: Targets;
+  }[] = [];
   for (const given of files) {
     const absolute = path.resolve(io.cwd, given);
     const read = readRequirementsFromDisk(absolute);
@@ -301,15 +315,38 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
       io.stderr(`pinsight: cannot read ${given}: ${reason}\n`);
       return 2;
     }
+    const text = new TextDecoder("utf-8").decode(read.bytes);
+    const format = lockFormatOf(path.basename(absolute), text.slice(0, 4096));
+    const python = await cliTargets(options, absolute, io.cwd);
+    if (format === "pyproject.toml" || format === "Pipfile") {
+      const tree = parseManifest(format, absolute, text.replace(/^\ufeff/, "")).tree;
+      const targets = resolveIndexTargets(tree, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
+      parsed.push({ given, absolute, tree, targets, python });
+      continue;
+    }
+    if (format !== null && format !== "pip-compile") {
+      const lock = parseLock(format, text.replace(/^\ufeff/, ""));
+      const empty = parseRequirementsTree(absolute, {
+        resolve: (_f, t) => t,
+        read: () => ({ kind: "text", text: "" }),
+      });
+      const targets = resolveIndexTargets(null, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
+      parsed.push({ given, absolute, tree: empty, lock, targets, python });
+      continue;
+    }
     const tree = parseRequirementsTree(absolute, createIncludeReader(), { env: io.env });
     const targets = resolveIndexTargets(tree, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
-    parsed.push({ given, absolute, tree, targets, python: await cliTargets(options, absolute, io.cwd) });
+    parsed.push({ given, absolute, tree, targets, python });
   }
 
   const runtime = cliRuntime(options, io, pip.certFiles);
   const checked: CheckedFile[] = [];
   try {
-    for (const { given, absolute, tree, targets, python } of parsed) {
+    for (const { given, absolute, tree, lock, targets, python } of parsed) {
+      if (lock !== undefined) {
+        checked.push(await analyseLock(runtime, given, absolute, tree, lock, targets, python));
+        continue;
+      }
       const names = new Set<string>();
       for (const r of tree.requirements) {
         if (r.entry.normalizedName !== undefined && r.entry.form === "pep508") names.add(r.entry.normalizedName);
@@ -349,6 +386,36 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
   return checked;
 }
 
+/** A lock file through the same analysis as the editor, with the support timeline of every entry. */
+async function analyseLock(
+  runtime: IndexRuntime,
+  given: string,
+  absolute: string,
+  tree: RequirementsTree,
+  lock: ParsedLock,
+  targets: IndexTargets,
+  python: Targets,
+): Promise<CheckedFile> {
+  const names = new Set(lock.entries.filter((e) => e.version !== null).map((e) => e.normalizedName));
+  const { service, snapshot } = await indexSnapshot(runtime, targets, names);
+  const lockPython = lockTargets(lock, python);
+  const analyse = (): { file: string; finding: Finding }[] => {
+    for (const entry of lock.entries) {
+      const view = snapshot.view(entry.normalizedName);
+      if (view?.state !== "found") continue;
+      for (const target of lockPython.versions) snapshot.support?.(entry.normalizedName, view.releases, target);
+    }
+    return lockFindings(lock, snapshot, { targets: python }).map((finding) => ({ file: absolute, finding }));
+  };
+  let findings = analyse();
+  for (let pass = 0; pass < 4 && service.busy(); pass++) {
+    await service.idle();
+    findings = analyse();
+  }
+  service.dispose();
+  return { given, absolute, lock, tree, targets: lockPython, snapshot, findings };
+}
+
 /** `--python` when given, else what the files around the requirements file say, else the default. */
 async function cliTargets(options: CliOptions, file: string, cwd: string): Promise<Targets> {
   if (options.pythons.length > 0) {
@@ -385,10 +452,11 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
     return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
   };
   const lineIndexes = new Map<string, LineIndex>();
+  const lockTexts = new Map(checked.flatMap((c) => (c.lock ? [[c.absolute, c.lock.text] as const] : [])));
   const lines = (tree: RequirementsTree, file: string): LineIndex => {
     let index = lineIndexes.get(file);
     if (index === undefined) {
-      index = new LineIndex(tree.files[file]?.text ?? "");
+      index = new LineIndex(lockTexts.get(file) ?? tree.files[file]?.text ?? "");
       lineIndexes.set(file, index);
     }
     return index;
@@ -413,6 +481,16 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
         package: finding.package,
       };
     });
+    if (report.lock !== undefined) {
+      return {
+        path: report.given,
+        format: report.lock.format,
+        python: report.targets.versions,
+        pythonSource: report.targets.source,
+        requirements: lockRequirements(report, report.lock, lines(report.tree, report.absolute), display),
+        diagnostics,
+      };
+    }
     const requirements = report.tree.requirements.map((r) => {
       const insight = requirementInsight(r, report.tree, report.snapshot, report.targets, { full: true });
       const resolved: Record<string, string | null> = {};
@@ -494,6 +572,56 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
   return errors > 0 ? 1 : 0;
 }
 
+/** Lock entries in the JSON contract's `requirements` shape, marked `locked`, with `requiredBy`. */
+function lockRequirements(
+  report: CheckedFile,
+  lock: ParsedLock,
+  index: LineIndex,
+  display: (file: string) => string,
+): Record<string, unknown>[] {
+  return lock.entries.map((entry) => {
+    const view = report.snapshot.view(entry.normalizedName);
+    const latest =
+      view?.state === "found"
+        ? (view.releases.find((r) => !r.legacy && !r.yanked && cachedVersion(r.version)?.isPrerelease === false)
+            ?.version ?? null)
+        : null;
+    const pythonSupport = [];
+    for (const target of report.targets.versions) {
+      const support =
+        view?.state === "found" ? report.snapshot.support?.(entry.normalizedName, view.releases, target) : null;
+      if (support) {
+        pythonSupport.push({
+          target,
+          lastSupported: support.lastSupported,
+          droppedIn: support.droppedIn,
+          declared: support.declared,
+          evidence: support.evidence,
+        });
+      }
+    }
+    return {
+      file: display(report.absolute),
+      line: index.positionAt(entry.span.start).line + 1,
+      name: entry.name.value,
+      normalized: entry.normalizedName,
+      extras: [],
+      specifier: entry.version ? `==${entry.version.value}` : "",
+      marker: entry.marker,
+      url: entry.source.kind === "registry" || entry.source.kind === "unknown" ? null : entry.source.url,
+      editable: entry.source.kind === "editable",
+      constraint: false,
+      hashes: entry.hashes.map((h) => `${h.algorithm}:${h.digest}`),
+      resolved: Object.fromEntries(report.targets.versions.map((t) => [t, entry.version?.value ?? null])),
+      latest,
+      pythonSupport,
+      locked: true,
+      groups: entry.groups,
+      requiredBy: requiredBy(lock, entry.normalizedName).map((chain) => chain.join(" ← ")),
+    };
+  });
+}
+
 function reportDiagnostic(d: JsonDiagnostic): ReportDiagnostic {
   return {
     code: d.code,
@@ -529,6 +657,11 @@ const ruleDescriptions: Readonly<Record<FindingCode, string>> = {
   outdated: "A newer release exists than the pinned one.",
   "transitive-range": "A dependency of a pinned package is only loosely bounded.",
   "not-applicable": "The requirement's marker excludes every target Python.",
+  vulnerable: "The locked or pinned release has known vulnerabilities.",
+  "hash-mismatch": "A locked file hash is not among the index's hashes for that release.",
+  "lock-drift": "The manifest's requirement is not satisfied by the locked version.",
+  "lock-missing": "A manifest requirement has no entry in the lock file.",
+  "lock-stale": "The lock file's content hash no longer matches the manifest.",
 };
 
 async function runPin(options: CliOptions, io: CliIo): Promise<number> {

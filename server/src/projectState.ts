@@ -12,6 +12,13 @@ import type { Settings } from "./settings";
 import { defaultTarget, dependencyFindings, sortPythons, type Targets } from "./core/analysis/dependencyFindings";
 import { detectTargetPython } from "./core/python/targetPython";
 import { readTargetPythonSources } from "./node/targetPythonFiles";
+import { lockFormatOf } from "./core/locks/detect";
+import { lockFindings } from "./core/locks/lockAnalysis";
+import type { LockFormat, ParsedLock } from "./core/locks/lockModel";
+import { parseLock } from "./core/locks/parseLock";
+import { parseManifest } from "./core/manifests/manifest";
+import { lockDrift, lockedVersions, manifestDrift, type NearbyLock } from "./core/locks/drift";
+import { lockCandidates, NearbyFiles } from "./node/nearbyFiles";
 
 /** An analysed document: its parse, the tree it roots, and its findings with settings applied. */
 export interface DocumentAnalysis {
@@ -29,10 +36,24 @@ export interface DocumentAnalysis {
   readonly targets: Targets;
 }
 
+/** An analysed lock file (poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml). */
+export interface LockDocumentAnalysis {
+  readonly uri: string;
+  readonly version: number;
+  readonly file: string;
+  readonly lock: ParsedLock;
+  readonly lines: LineIndex;
+  readonly findings: readonly Finding[];
+  readonly index: IndexSnapshot | undefined;
+  readonly targets: Targets;
+}
+
 /** How the project state reaches the package indexes (the server passes one; tests may omit it). */
 export interface IndexHost {
   /** A snapshot of cached index data for a tree, starting background fetches for what is missing. */
   snapshotFor(tree: RequirementsTree, file: string, settings: Settings): IndexSnapshot | undefined;
+  /** The same for the packages of a lock file (indexes from settings and pip's configuration). */
+  snapshotForNames?(names: ReadonlySet<string>, file: string, settings: Settings): IndexSnapshot | undefined;
 }
 
 interface EnvironmentState {
@@ -54,6 +75,9 @@ const environmentTtlMs = 10_000;
  */
 export class ProjectState {
   private readonly analyses = new Map<string, { generation: number; analysis: DocumentAnalysis }>();
+  private readonly lockAnalyses = new Map<string, { generation: number; analysis: LockDocumentAnalysis }>();
+  /** Locks and manifests next to documents, for drift checks and "Pin to locked" fixes. */
+  private readonly nearby = new NearbyFiles((file) => this.host.openFileText(file));
   private readonly environments = new Map<string, EnvironmentState>();
   private readonly targetStates = new Map<
     string,
@@ -84,10 +108,55 @@ export class ProjectState {
 
   forget(uri: string): void {
     this.analyses.delete(uri);
+    this.lockAnalyses.delete(uri);
+  }
+
+  /** The lock format of a document by its file name, or null for requirements files. */
+  lockFormatOf(uri: string): LockFormat | null {
+    const format = lockFormatOf(path.basename(uriToFile(uri)));
+    return format === null || format === "pyproject.toml" || format === "Pipfile" || format === "pip-compile"
+      ? null
+      : format;
+  }
+
+  /** The analysis of an open lock file, computed at most once per document version and generation. */
+  analyzeLock(uri: string, settings: Settings): LockDocumentAnalysis | undefined {
+    const format = this.lockFormatOf(uri);
+    const document = this.host.documentText(uri);
+    if (format === null || document === undefined) return undefined;
+    const cached = this.lockAnalyses.get(uri);
+    if (cached !== undefined && cached.generation === this.generation && cached.analysis.version === document.version) {
+      return cached.analysis;
+    }
+    const file = uriToFile(uri);
+    const lock = parseLock(format, document.text);
+    const targets = this.targetsFor(file, settings);
+    const names = new Set(lock.entries.filter((e) => e.version !== null).map((e) => e.normalizedName));
+    const index = this.host.index?.snapshotForNames?.(names, file, settings);
+    const raw = lockFindings(lock, index, { targets, outdated: settings.locksOutdated });
+    const manifestName = format === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
+    const manifest = this.nearby.manifestNear(path.dirname(file), manifestName);
+    if (manifest) raw.push(...lockDrift(lock, manifestName, manifest));
+    raw.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    const findings = applySeverities(raw, settings.severities);
+    const analysis: LockDocumentAnalysis = {
+      uri,
+      version: document.version,
+      file,
+      lock,
+      lines: new LineIndex(lock.text),
+      findings,
+      index,
+      targets,
+    };
+    this.lockAnalyses.set(uri, { generation: this.generation, analysis });
+    return analysis;
   }
 
   /** The analysis of an open document, computed at most once per document version and generation. */
   analyze(uri: string, settings: Settings): DocumentAnalysis | undefined {
+    const kind = documentKind(uri);
+    if (kind === "lock") return undefined;
     const document = this.host.documentText(uri);
     if (document === undefined) return undefined;
     const cached = this.analyses.get(uri);
@@ -95,15 +164,26 @@ export class ProjectState {
       return cached.analysis;
     }
     const file = uriToFile(uri);
-    const reader = createIncludeReader((candidate) => {
-      if (candidate === file) return document.text;
-      return this.host.openFileText(candidate);
-    });
-    const tree = parseRequirementsTree(file, reader, {
-      env: this.host.environmentVariables,
-      rootText: document.text,
-      cache: this.parseCache,
-    });
+    let tree: RequirementsTree;
+    let nearby: NearbyLock | null;
+    if (kind === "manifest") {
+      // pyproject.toml and Pipfile: their dependencies as requirement entries with spans in the TOML.
+      const manifestKind = path.basename(file) === "Pipfile" ? "Pipfile" : "pyproject.toml";
+      const manifest = parseManifest(manifestKind, file, document.text);
+      tree = manifest.tree;
+      nearby = this.nearby.lockNear(path.dirname(file), lockCandidates(manifestKind, manifest.tool));
+    } else {
+      nearby = this.nearby.lockNear(path.dirname(file), lockCandidates("requirements"));
+      const reader = createIncludeReader((candidate) => {
+        if (candidate === file) return document.text;
+        return this.host.openFileText(candidate);
+      });
+      tree = parseRequirementsTree(file, reader, {
+        env: this.host.environmentVariables,
+        rootText: document.text,
+        cache: this.parseCache,
+      });
+    }
     const parsed = tree.files[file];
     if (parsed === undefined) return undefined;
     const installed = this.installedFor(file, settings);
@@ -121,7 +201,12 @@ export class ProjectState {
         targets,
         transitive: settings.severities["transitive-range"] !== "off",
         ...(installed ? { installed } : {}),
+        ...(nearby ? { locked: { versions: lockedVersions(nearby.lock), label: nearby.name } } : {}),
       });
+    }
+    if (kind === "manifest" && nearby) {
+      raw.push(...manifestDrift(tree, file, nearby));
+      raw.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     }
     const findings = applySeverities(raw, settings.severities);
     const analysis: DocumentAnalysis = {
@@ -305,6 +390,18 @@ function sameInstalled(a: InstalledVersions | undefined, b: InstalledVersions | 
   if (a.label !== b.label || a.versions.size !== b.versions.size) return false;
   for (const [name, version] of a.versions) if (b.versions.get(name) !== version) return false;
   return true;
+}
+
+/**
+ * What a document is, by its file name: a lock file, a manifest (pyproject.toml, Pipfile) or — for
+ * everything the client sends as pip requirements — a requirements file. pip-compile output is a
+ * requirements file too.
+ */
+export function documentKind(uri: string): "requirements" | "lock" | "manifest" {
+  const format = lockFormatOf(path.basename(uriToFile(uri)));
+  if (format === "pyproject.toml" || format === "Pipfile") return "manifest";
+  if (format === null || format === "pip-compile") return "requirements";
+  return "lock";
 }
 
 /** The file-system identity of a document: its path for `file:` URIs, the URI itself otherwise. */

@@ -20,7 +20,8 @@ import { inlayHintsFor } from "./handlers/inlayHints";
 import { completionFor } from "./handlers/completion";
 import { pinAllFromFindings } from "./handlers/codeActions";
 import { toTextEdit } from "./convert";
-import { ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
+import { documentKind, ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
+import { lockDefinition, lockDiagnostics, lockHover, primeLockHover } from "./handlers/locks";
 import { defaultSettings, readSettings, type Settings } from "./settings";
 import { pinsightVersion } from "./version";
 import { fileURLToPath } from "node:url";
@@ -148,6 +149,15 @@ export function startServer(connection: Connection): void {
         indexService.prefetch(targets.indexes, settledNames(file, names));
         return indexService.snapshot(targets.indexes, targets.findLinks);
       },
+      snapshotForNames: (names, file, settings) => {
+        const pip = pipEnvironmentNow();
+        if (pip === undefined) return undefined;
+        const targets = resolveIndexTargets(null, file, settings, pip, { trusted, folders });
+        logTargets(targets.notes);
+        const indexService = indexServiceFor(settings);
+        indexService.prefetch(targets.indexes, names);
+        return indexService.snapshot(targets.indexes, targets.findLinks);
+      },
     },
   });
 
@@ -227,6 +237,11 @@ export function startServer(connection: Connection): void {
       pending.delete(uri);
       void guard("publishDiagnostics", async () => {
         const settings = await settingsFor(uri);
+        const lock = project.analyzeLock(uri, settings);
+        if (lock !== undefined) {
+          await connection.sendDiagnostics({ uri, version: lock.version, diagnostics: lockDiagnostics(lock) });
+          return;
+        }
         const analysis = project.analyze(uri, settings);
         if (analysis === undefined) return;
         await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: diagnosticsFor(analysis) });
@@ -273,6 +288,7 @@ export function startServer(connection: Connection): void {
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, pinAllKind] },
         documentLinkProvider: { resolveProvider: false },
+        definitionProvider: true,
         inlayHintProvider: true,
         completionProvider: { triggerCharacters: ["=", "<", ">", "~"] },
         executeCommandProvider: { commands: [pinAllCommand] },
@@ -368,6 +384,8 @@ export function startServer(connection: Connection): void {
         "diagnostics",
         async () => {
           const settings = await settingsFor(params.textDocument.uri);
+          const lock = project.analyzeLock(params.textDocument.uri, settings);
+          if (lock !== undefined) return lockDiagnostics(lock);
           const analysis = project.analyze(params.textDocument.uri, settings);
           return analysis === undefined ? [] : diagnosticsFor(analysis);
         },
@@ -395,6 +413,21 @@ export function startServer(connection: Connection): void {
   }
 
   connection.onHover(async (params: HoverParams, token) => {
+    if (documentKind(params.textDocument.uri) === "lock") {
+      const settings = await settingsFor(params.textDocument.uri);
+      const lock = await guard("hover", () => project.analyzeLock(params.textDocument.uri, settings));
+      if (lock === undefined) return null;
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
+      const timer = setTimeout(() => controller.abort(), 1000);
+      await guard("lock hover data", async () => {
+        primeLockHover(lock, params.position);
+        await lock.index?.settle?.(controller.signal);
+      });
+      clearTimeout(timer);
+      subscription.dispose();
+      return (await guard("hover", () => lockHover(lock, params.position), token)) ?? null;
+    }
     // Summary and project links come from the JSON API; the first hover of a package waits for them
     // briefly (cancelled with the request), later hovers answer from the cache.
     const analysis = await guard("hover", async () =>
@@ -423,6 +456,19 @@ export function startServer(connection: Connection): void {
     ),
   );
   connection.onDocumentLinks(onAnalysis("documentLinks", [], (analysis) => linksFor(analysis)));
+  connection.onDefinition(async (params, token) => {
+    const settings = await settingsFor(params.textDocument.uri);
+    return (
+      (await guard(
+        "definition",
+        () => {
+          const lock = project.analyzeLock(params.textDocument.uri, settings);
+          return lock ? lockDefinition(lock, params.position) : null;
+        },
+        token,
+      )) ?? null
+    );
+  });
   connection.languages.inlayHint.on(async (params, token) => {
     const settings = await settingsFor(params.textDocument.uri);
     if (!settings.inlayHints) return [];

@@ -10,6 +10,8 @@ export interface Settings {
   readonly pythonVersions: readonly string[];
   /** `pinsight.inlayHints.enabled`. */
   readonly inlayHints: boolean;
+  /** `pinsight.locks.outdated`: report newer releases inside lock files (off by default). */
+  readonly locksOutdated: boolean;
   /** `pinsight.index.revalidateMinutes`: how often open documents' packages are revalidated (0 = never). */
   readonly revalidateMs: number;
   readonly severities: Readonly<Partial<Record<FindingCode, SeveritySetting>>>;
@@ -31,6 +33,7 @@ export const defaultSettings: Settings = {
   pythonEnvironment: "",
   pythonVersions: [],
   inlayHints: true,
+  locksOutdated: false,
   revalidateMs: 60 * 60_000,
   severities: {},
   index: { url: null, urlScope: "user", extraUrls: [], extraUrlsScope: "user", concurrency: 8, timeoutMs: 10_000 },
@@ -77,6 +80,7 @@ export function readSettings(raw: unknown): Settings {
     pythonEnvironment,
     pythonVersions: [...new Set(pythonVersions)],
     inlayHints: inlay["enabled"] !== false,
+    locksOutdated: record(section["locks"])["outdated"] === true,
     revalidateMs: Math.round(number(index["revalidateMinutes"], 0, 10_080, 60) * 60_000),
     severities,
     index: {

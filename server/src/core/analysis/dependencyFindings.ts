@@ -278,6 +278,8 @@ export interface DependencyContext {
    * per-version metadata request per pinned package, so it is skipped when the code is turned off.
    */
   readonly transitive?: boolean;
+  /** Versions in a lock file next to the file, for "Pin to locked X (from poetry.lock)". */
+  readonly locked?: { readonly versions: ReadonlyMap<string, string>; readonly label: string };
 }
 
 /**
@@ -407,6 +409,15 @@ function fixOptions(insight: RequirementInsight, context: DependencyContext, has
   };
   const targets = insight.perTarget.map((t) => t.target);
   const forTargets = targets.length > 0 ? ` (supports ${pythonList(targets)})` : "";
+  // The version in the lock next to the file is the one the project was tested with: preferred, as
+  // long as it supports the targets.
+  const locked = context.locked?.versions.get(insight.name);
+  if (locked !== undefined && pinned === null && satisfies(locked, entry.specifier?.value)) {
+    const release = findRelease(insight.view, locked);
+    if (release === undefined || supportOk(insight, locked)) {
+      add(locked, `Pin to locked ${locked} (from ${context.locked?.label ?? "the lock file"})`, release);
+    }
+  }
   if (insight.bestSupported && (pinned === null || !supportOk(insight, pinned))) {
     add(insight.bestSupported.version, `Pin to ${insight.bestSupported.version}${forTargets}`, insight.bestSupported);
   }

@@ -24,6 +24,11 @@ export const findingCodes = [
   "outdated",
   "transitive-range",
   "not-applicable",
+  "vulnerable",
+  "hash-mismatch",
+  "lock-drift",
+  "lock-missing",
+  "lock-stale",
 ] as const;
 
 export type FindingCode = (typeof findingCodes)[number];
@@ -50,6 +55,11 @@ export const defaultSeverities: Readonly<Record<FindingCode, Severity>> = {
   outdated: "hint",
   "transitive-range": "information",
   "not-applicable": "hint",
+  vulnerable: "warning",
+  "hash-mismatch": "error",
+  "lock-drift": "warning",
+  "lock-missing": "warning",
+  "lock-stale": "warning",
 };
 
 /** Codes whose findings mark text that has no effect (editors show it faded). */
