@@ -17,6 +17,8 @@ import { lockFindings, lockTargets, requiredBy } from "./core/locks/lockAnalysis
 import type { ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
 import { parseManifest } from "./core/manifests/manifest";
+import { lockDrift, lockedVersions, manifestDrift, type NearbyLock } from "./core/locks/drift";
+import { lockCandidates, NearbyFiles } from "./node/nearbyFiles";
 import { cachedVersion } from "./core/pep440/version";
 import { detectTargetPython } from "./core/python/targetPython";
 import { readTargetPythonSources } from "./node/targetPythonFiles";
@@ -45,10 +47,13 @@ const usage = `Usage: pinsight check [options] FILE...
        pinsight pin [options] [--write] FILE
        pinsight versions NAME [--python X.Y[,X.Y...]] [options]
 
-check     checks pip requirements files (following -r/-c includes) and reports the
-          same diagnostics as the editor, including the package-index checks,
-          what a fresh install picks per target Python and where Python
-          support was dropped.
+check     checks pip requirements files (following -r/-c includes), lock files
+          (poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml; other
+          names are recognised by content) and manifests (pyproject.toml,
+          Pipfile), and reports the same diagnostics as the editor: the
+          package-index checks, what a fresh install picks per target Python,
+          where Python support was dropped, and drift between a manifest and
+          the lock next to it.
 pin       pins every unpinned or ranged requirement of FILE to the newest
           release that supports the target Python(s); prints a diff, or
           rewrites the file with --write.
@@ -306,7 +311,12 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
     lock?: ParsedLock;
     targets: IndexTargets;
     python: Targets;
+    /** Drift between a manifest and its lock (found without the index). */
+    drift?: Finding[];
+    /** Versions in the lock next to a manifest or requirements file, for "Pin to locked". */
+    nearby?: NearbyLock | null;
   }[] = [];
+  const nearbyFiles = new NearbyFiles(() => undefined);
   for (const given of files) {
     const absolute = path.resolve(io.cwd, given);
     const read = readRequirementsFromDisk(absolute);
@@ -316,35 +326,46 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
       return 2;
     }
     const text = new TextDecoder("utf-8").decode(read.bytes);
-    const format = lockFormatOf(path.basename(absolute), text.slice(0, 4096));
+    const format = lockFormatOf(path.basename(absolute), text);
     const python = await cliTargets(options, absolute, io.cwd);
+    const directory = path.dirname(absolute);
     if (format === "pyproject.toml" || format === "Pipfile") {
-      const tree = parseManifest(format, absolute, text.replace(/^\ufeff/, "")).tree;
+      const manifest = parseManifest(format, absolute, text.replace(/^\ufeff/, ""));
+      const tree = manifest.tree;
       const targets = resolveIndexTargets(tree, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
-      parsed.push({ given, absolute, tree, targets, python });
+      const nearby = nearbyFiles.lockNear(directory, lockCandidates(format, manifest.tool));
+      const drift = nearby ? manifestDrift(tree, absolute, nearby) : [];
+      parsed.push({ given, absolute, tree, targets, python, drift, nearby });
       continue;
     }
     if (format !== null && format !== "pip-compile") {
       const lock = parseLock(format, text.replace(/^\ufeff/, ""));
+      const manifestName = format === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
+      const manifest = nearbyFiles.manifestNear(directory, manifestName);
+      const drift = manifest ? lockDrift(lock, manifestName, manifest) : [];
       const empty = parseRequirementsTree(absolute, {
         resolve: (_f, t) => t,
         read: () => ({ kind: "text", text: "" }),
       });
       const targets = resolveIndexTargets(null, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
-      parsed.push({ given, absolute, tree: empty, lock, targets, python });
+      parsed.push({ given, absolute, tree: empty, lock, targets, python, drift });
       continue;
     }
     const tree = parseRequirementsTree(absolute, createIncludeReader(), { env: io.env });
     const targets = resolveIndexTargets(tree, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
-    parsed.push({ given, absolute, tree, targets, python });
+    const nearby = nearbyFiles.lockNear(directory, lockCandidates("requirements"));
+    parsed.push({ given, absolute, tree, targets, python, nearby });
   }
 
   const runtime = cliRuntime(options, io, pip.certFiles);
   const checked: CheckedFile[] = [];
   try {
-    for (const { given, absolute, tree, lock, targets, python } of parsed) {
+    for (const { given, absolute, tree, lock, targets, python, drift, nearby } of parsed) {
       if (lock !== undefined) {
-        checked.push(await analyseLock(runtime, given, absolute, tree, lock, targets, python));
+        const result = await analyseLock(runtime, given, absolute, tree, lock, targets, python);
+        result.findings.push(...(drift ?? []).map((finding) => ({ file: absolute, finding })));
+        result.findings.sort((a, b) => a.finding.span.start - b.finding.span.start);
+        checked.push(result);
         continue;
       }
       const names = new Set<string>();
@@ -362,7 +383,14 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
               snapshot,
             ),
           );
-          own = dependencyFindings(own, tree, file, snapshot, { targets: python });
+          own = dependencyFindings(own, tree, file, snapshot, {
+            targets: python,
+            ...(nearby ? { locked: { versions: lockedVersions(nearby.lock), label: nearby.name } } : {}),
+          });
+          if (file === absolute && drift) {
+            own.push(...drift);
+            own.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+          }
           for (const finding of own) findings.push({ file, finding });
         }
         // The JSON contract reports each requirement's support timeline: start those searches too.
