@@ -17,8 +17,8 @@ import { lockFindings, lockTargets, requiredBy } from "./core/locks/lockAnalysis
 import type { ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
 import { parseManifest } from "./core/manifests/manifest";
-import { lockDrift, lockedVersions, manifestDrift, type NearbyLock } from "./core/locks/drift";
-import { lockCandidates, NearbyFiles } from "./node/nearbyFiles";
+import { lockDrift, lockedVersions, manifestDrift, staleFinding, type NearbyLock } from "./core/locks/drift";
+import { lockCandidates, NearbyFiles, sha256Hex } from "./node/nearbyFiles";
 import { cachedVersion } from "./core/pep440/version";
 import { detectTargetPython } from "./core/python/targetPython";
 import { readTargetPythonSources } from "./node/targetPythonFiles";
@@ -343,6 +343,8 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
       const manifestName = format === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
       const manifest = nearbyFiles.manifestNear(directory, manifestName);
       const drift = manifest ? lockDrift(lock, manifestName, manifest) : [];
+      const stale = staleFinding(lock, manifestName, nearbyFiles.manifestData(directory, manifestName), sha256Hex);
+      if (stale) drift.push(stale);
       const empty = parseRequirementsTree(absolute, {
         resolve: (_f, t) => t,
         read: () => ({ kind: "text", text: "" }),

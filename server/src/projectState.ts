@@ -17,8 +17,8 @@ import { lockFindings } from "./core/locks/lockAnalysis";
 import type { LockFormat, ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
 import { parseManifest } from "./core/manifests/manifest";
-import { lockDrift, lockedVersions, manifestDrift, type NearbyLock } from "./core/locks/drift";
-import { lockCandidates, NearbyFiles } from "./node/nearbyFiles";
+import { lockDrift, lockedVersions, manifestDrift, staleFinding, type NearbyLock } from "./core/locks/drift";
+import { lockCandidates, NearbyFiles, sha256Hex } from "./node/nearbyFiles";
 
 /** An analysed document: its parse, the tree it roots, and its findings with settings applied. */
 export interface DocumentAnalysis {
@@ -137,6 +137,13 @@ export class ProjectState {
     const manifestName = format === "Pipfile.lock" ? "Pipfile" : "pyproject.toml";
     const manifest = this.nearby.manifestNear(path.dirname(file), manifestName);
     if (manifest) raw.push(...lockDrift(lock, manifestName, manifest));
+    const stale = staleFinding(
+      lock,
+      manifestName,
+      this.nearby.manifestData(path.dirname(file), manifestName),
+      sha256Hex,
+    );
+    if (stale) raw.push(stale);
     raw.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     const findings = applySeverities(raw, settings.severities);
     const analysis: LockDocumentAnalysis = {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { NearbyLock } from "../core/locks/drift";
@@ -5,6 +6,7 @@ import { lockFormatOf } from "../core/locks/detect";
 import type { ParsedLock } from "../core/locks/lockModel";
 import { parseLock } from "../core/locks/parseLock";
 import { parseManifest } from "../core/manifests/manifest";
+import { parseTomlDocument, plain } from "../core/locks/tomlDoc";
 import type { RequirementsTree } from "../core/parsing/requirementsModel";
 
 /** Lock files larger than this are not read for drift checks (a lock of 20 MB is not a lock to edit). */
@@ -16,7 +18,7 @@ const maxBytes = 16 * 1024 * 1024;
  */
 export class NearbyFiles {
   private readonly locks = new Map<string, { stamp: string; lock: ParsedLock }>();
-  private readonly manifests = new Map<string, { stamp: string; tree: RequirementsTree }>();
+  private readonly manifests = new Map<string, { stamp: string; tree: RequirementsTree; data: unknown }>();
 
   constructor(private readonly openText: (file: string) => string | undefined) {}
 
@@ -41,15 +43,29 @@ export class NearbyFiles {
 
   /** The manifest (`pyproject.toml` or `Pipfile`) in `directory`, as a requirements tree. */
   manifestNear(directory: string, name: "pyproject.toml" | "Pipfile"): RequirementsTree | null {
+    return this.manifest(directory, name)?.tree ?? null;
+  }
+
+  /** The manifest as plain data (TOML tables as objects), for content hashes; null when absent. */
+  manifestData(directory: string, name: "pyproject.toml" | "Pipfile"): unknown {
+    return this.manifest(directory, name)?.data ?? null;
+  }
+
+  private manifest(directory: string, name: "pyproject.toml" | "Pipfile") {
     const file = path.join(directory, name);
     const text = this.read(file);
     if (text === null) return null;
     let cached = this.manifests.get(file);
     if (cached === undefined || cached.stamp !== text.stamp) {
-      cached = { stamp: text.stamp, tree: parseManifest(name, file, text.text).tree };
+      const document = parseTomlDocument(text.text);
+      cached = {
+        stamp: text.stamp,
+        tree: parseManifest(name, file, text.text).tree,
+        data: document.error ? null : plain(document.root),
+      };
       this.manifests.set(file, cached);
     }
-    return cached.tree;
+    return cached;
   }
 
   private read(file: string): { text: string; stamp: string } | null {
@@ -86,4 +102,9 @@ export function lockCandidates(kind: "requirements" | "pyproject.toml" | "Pipfil
     return ["uv.lock", "pdm.lock", "pylock.toml", "poetry.lock"];
   }
   return ["poetry.lock", "uv.lock", "pdm.lock", "pylock.toml", "Pipfile.lock"];
+}
+
+/** SHA-256 of a text (UTF-8), lower-case hex. */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }

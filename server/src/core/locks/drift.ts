@@ -1,6 +1,7 @@
 import { defaultSeverities, type Finding } from "../analysis/findings";
 import { satisfies } from "../analysis/pins";
 import type { RequirementsTree } from "../parsing/requirementsModel";
+import { pdmHashInput, poetryHashInput } from "./contentHash";
 import type { LockEntry, LockFormat, ParsedLock } from "./lockModel";
 
 /** A lock file next to a manifest or requirements file, as the analysis needs it. */
@@ -120,4 +121,40 @@ export function lockedVersions(lock: ParsedLock): Map<string, string> {
       versions.set(entry.normalizedName, entry.version.value);
   }
   return versions;
+}
+
+/**
+ * `lock-stale`: Poetry's or PDM's content hash no longer matches the manifest, so the manifest changed
+ * after the lock was made. Only for lock versions whose hashing is known (Poetry lock 2.x, PDM 4.x);
+ * `sha256` is passed in because the core does no hashing of its own.
+ */
+export function staleFinding(
+  lock: ParsedLock,
+  manifestName: string,
+  manifest: unknown,
+  sha256: (text: string) => string,
+): Finding | null {
+  const recorded = lock.contentHash;
+  if (recorded === null || manifest === null) return null;
+  let expected: string;
+  if (lock.format === "poetry.lock" && /^2\./.test(lock.lockVersion?.value ?? "")) {
+    expected = sha256(poetryHashInput(manifest));
+  } else if (lock.format === "pdm.lock" && /^4\./.test(lock.lockVersion?.value ?? "")) {
+    const [algorithm, digest] = recorded.value.includes(":")
+      ? recorded.value.split(":", 2)
+      : ["sha256", recorded.value];
+    if (algorithm !== "sha256" || digest === undefined) return null;
+    expected = `sha256:${sha256(pdmHashInput(manifest))}`;
+    if (!recorded.value.includes(":")) expected = expected.slice("sha256:".length);
+  } else {
+    return null;
+  }
+  if (expected === recorded.value.trim()) return null;
+  return {
+    code: "lock-stale",
+    severity: defaultSeverities["lock-stale"],
+    message: `The content hash no longer matches ${manifestName}: it changed after ${lock.format} was written, so the lock may not install what the manifest asks for. Run \`${relockCommand(lock.format)}\`.`,
+    span: recorded.span,
+    package: null,
+  };
 }
