@@ -16,6 +16,7 @@ import { lockFormatOf } from "./core/locks/detect";
 import { lockFindings, lockTargets, requiredBy } from "./core/locks/lockAnalysis";
 import type { ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
+import { isPipCompileOutput, parsePipCompile } from "./core/locks/pipCompile";
 import { parseManifest } from "./core/manifests/manifest";
 import { lockDrift, lockedVersions, manifestDrift, staleFinding, type NearbyLock } from "./core/locks/drift";
 import { lockCandidates, NearbyFiles, sha256Hex } from "./node/nearbyFiles";
@@ -521,8 +522,18 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
         diagnostics,
       };
     }
+    // pip-compile output is a lock too: its lines are marked locked, with the `# via` chains.
+    const rootText = report.tree.files[report.absolute]?.text ?? "";
+    const compiled = isPipCompileOutput(rootText) ? parsePipCompile(rootText) : undefined;
     const requirements = report.tree.requirements.map((r) => {
       const insight = requirementInsight(r, report.tree, report.snapshot, report.targets, { full: true });
+      const lockFields =
+        compiled !== undefined && r.file === report.absolute && r.entry.normalizedName !== undefined
+          ? {
+              locked: true,
+              requiredBy: requiredBy(compiled, r.entry.normalizedName).map((chain) => chain.join(" ← ")),
+            }
+          : {};
       const resolved: Record<string, string | null> = {};
       const pythonSupport: {
         target: string;
@@ -558,6 +569,7 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
         resolved,
         latest: insight?.latest?.version ?? null,
         pythonSupport,
+        ...lockFields,
       };
     });
     return {

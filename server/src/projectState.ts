@@ -16,6 +16,7 @@ import { lockFormatOf } from "./core/locks/detect";
 import { lockFindings } from "./core/locks/lockAnalysis";
 import type { LockFormat, ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
+import { isPipCompileOutput, parsePipCompile } from "./core/locks/pipCompile";
 import { parseManifest } from "./core/manifests/manifest";
 import { lockDrift, lockedVersions, manifestDrift, staleFinding, type NearbyLock } from "./core/locks/drift";
 import { lockCandidates, NearbyFiles, sha256Hex } from "./node/nearbyFiles";
@@ -34,6 +35,8 @@ export interface DocumentAnalysis {
   readonly index: IndexSnapshot | undefined;
   /** The target Pythons used, and where they came from. */
   readonly targets: Targets;
+  /** For pip-compile output: the file read as a lock, whose `# via` comments say why each line is there. */
+  readonly compiled: ParsedLock | undefined;
 }
 
 /** An analysed lock file (poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml). */
@@ -227,6 +230,7 @@ export class ProjectState {
       installed,
       index,
       targets,
+      compiled: kind === "requirements" && isPipCompileOutput(parsed.text) ? parsePipCompile(parsed.text) : undefined,
     };
     this.analyses.set(uri, { generation: this.generation, analysis });
     return analysis;

@@ -14,6 +14,7 @@ export function hoverFor(analysis: DocumentAnalysis, position: Position, project
     ...(analysis.index ? { index: analysis.index } : {}),
     tree: analysis.tree,
     targets: analysis.targets,
+    ...(analysis.compiled ? { compiled: analysis.compiled } : {}),
   });
   if (content === null) return null;
   return {

@@ -10,6 +10,8 @@ import { describeSpecifier } from "./describe";
 import { escapeMarkdown, inlineCode } from "./markdown";
 import { satisfies } from "./pins";
 import type { RequirementsTree } from "../parsing/requirementsModel";
+import type { ParsedLock } from "../locks/lockModel";
+import { requiredBy } from "../locks/lockAnalysis";
 import { dateOf, requirementInsight, type RequirementInsight, type Targets } from "./dependencyFindings";
 
 export interface HoverContent {
@@ -28,6 +30,8 @@ export interface HoverContext {
   /** The requirement tree, for per-target resolution (constraints and `--pre` apply across files). */
   readonly tree?: RequirementsTree;
   readonly targets?: Targets;
+  /** For pip-compile output, the file as a lock: its `# via` comments say why each line is there. */
+  readonly compiled?: ParsedLock;
 }
 
 /** The hover for the entry under `offset`, or null when the offset is on no entry. */
@@ -110,6 +114,13 @@ function requirementHover(entry: RequirementEntry, context: HoverContext): strin
     );
   } else if (context.installed !== undefined && entry.normalizedName !== undefined) {
     lines.push(`- Not installed in ${escapeMarkdown(context.installed.label)}`);
+  }
+  if (context.compiled !== undefined && entry.normalizedName !== undefined) {
+    const chains = requiredBy(context.compiled, entry.normalizedName);
+    if (chains.length > 0) {
+      lines.push("- Why it is here:");
+      for (const chain of chains) lines.push(`  - ${chain.map((link) => escapeMarkdown(link)).join(" ← ")}`);
+    }
   }
   if (context.includedBy !== undefined && context.includedBy.length > 0) {
     lines.push(`- Included by ${context.includedBy.map((by) => escapeMarkdown(by)).join("; ")}`);
