@@ -17,6 +17,7 @@ import { lockFindings, lockTargets, requiredBy } from "./core/locks/lockAnalysis
 import type { ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
 import { isPipCompileOutput, parsePipCompile } from "./core/locks/pipCompile";
+import { locateOrigins } from "./core/locks/viaOrigins";
 import { parseManifest } from "./core/manifests/manifest";
 import { lockDrift, lockedVersions, manifestDrift, staleFinding, type NearbyLock } from "./core/locks/drift";
 import { lockCandidates, NearbyFiles, sha256Hex } from "./node/nearbyFiles";
@@ -524,7 +525,11 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
     }
     // pip-compile output is a lock too: its lines are marked locked, with the `# via` chains.
     const rootText = report.tree.files[report.absolute]?.text ?? "";
-    const compiled = isPipCompileOutput(rootText) ? parsePipCompile(rootText) : undefined;
+    const compiled = isPipCompileOutput(rootText)
+      ? locateOrigins(parsePipCompile(rootText), (relative) =>
+          new NearbyFiles(() => undefined).text(path.resolve(path.dirname(report.absolute), relative)),
+        )
+      : undefined;
     const requirements = report.tree.requirements.map((r) => {
       const insight = requirementInsight(r, report.tree, report.snapshot, report.targets, { full: true });
       const lockFields =

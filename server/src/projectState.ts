@@ -17,6 +17,7 @@ import { lockFindings } from "./core/locks/lockAnalysis";
 import type { LockFormat, ParsedLock } from "./core/locks/lockModel";
 import { parseLock } from "./core/locks/parseLock";
 import { isPipCompileOutput, parsePipCompile } from "./core/locks/pipCompile";
+import { locateOrigins } from "./core/locks/viaOrigins";
 import { parseManifest } from "./core/manifests/manifest";
 import { lockDrift, lockedVersions, manifestDrift, staleFinding, type NearbyLock } from "./core/locks/drift";
 import { lockCandidates, NearbyFiles, sha256Hex } from "./node/nearbyFiles";
@@ -230,7 +231,12 @@ export class ProjectState {
       installed,
       index,
       targets,
-      compiled: kind === "requirements" && isPipCompileOutput(parsed.text) ? parsePipCompile(parsed.text) : undefined,
+      compiled:
+        kind === "requirements" && isPipCompileOutput(parsed.text)
+          ? locateOrigins(parsePipCompile(parsed.text), (relative) =>
+              this.nearby.text(path.resolve(path.dirname(file), relative)),
+            )
+          : undefined,
     };
     this.analyses.set(uri, { generation: this.generation, analysis });
     return analysis;

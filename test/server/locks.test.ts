@@ -322,6 +322,7 @@ describe("pip-compile output through the server (fixture index)", function () {
     ].join("\n");
     const dir = tempDir("pinsight-pip-compile-");
     fs.writeFileSync(path.join(dir, "requirements.txt"), text);
+    fs.writeFileSync(path.join(dir, "requirements.in"), "pytz\nblack\n");
     client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
       pythonVersion: "3.12",
     });
@@ -336,7 +337,7 @@ describe("pip-compile output through the server (fixture index)", function () {
     })) as Hover;
     assert.match(
       (hover.contents as MarkupContent).value,
-      /Why it is here:\n {2}- black 21\.11b0 requires pytest ← -r requirements\.in/,
+      /Why it is here:\n {2}- black 21\.11b0 requires pytest ← requirements\.in line 2/,
     );
   });
 });

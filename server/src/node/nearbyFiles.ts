@@ -68,6 +68,18 @@ export class NearbyFiles {
     return cached;
   }
 
+  /** A small text file next to a document (the editor's text when open), or undefined. */
+  text(file: string): string | undefined {
+    const open = this.openText(file);
+    if (open !== undefined) return open;
+    try {
+      const stat = fs.statSync(file);
+      return stat.isFile() && stat.size <= maxBytes ? fs.readFileSync(file, "utf8").replace(/^\ufeff/, "") : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private read(file: string): { text: string; stamp: string } | null {
     const open = this.openText(file);
     if (open !== undefined) return { text: open, stamp: `open:${open.length}:${hash(open)}` };

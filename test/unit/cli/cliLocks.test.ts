@@ -86,13 +86,14 @@ describe("pinsight check on lock files and manifests", function () {
       "",
     ].join("\n");
     fs.writeFileSync(path.join(dir, "requirements.txt"), compiled);
+    fs.writeFileSync(path.join(dir, "requirements.in"), "# what we use\nblack\n");
     const { stdout } = await run(["check", "--format", "json", "requirements.txt"], dir);
     const file = (JSON.parse(stdout) as Report).files[0];
     assert.deepEqual(
       file?.requirements.map((r) => [r.name, r.locked, r.requiredBy]),
       [
-        ["black", true, ["-r requirements.in"]],
-        ["pytest", true, ["black 21.11b0 requires pytest ← -r requirements.in"]],
+        ["black", true, ["requirements.in line 2"]],
+        ["pytest", true, ["black 21.11b0 requires pytest ← requirements.in line 2"]],
       ],
     );
   });
