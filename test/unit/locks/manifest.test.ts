@@ -60,6 +60,26 @@ describe("manifests as requirements", () => {
     ]);
   });
 
+  it("leaves out packages that [tool.uv.sources] takes from git or the workspace, and reads uv indexes", () => {
+    const text = [
+      "[project]",
+      'dependencies = ["requests>=2", "mylib", "tool-from-git"]',
+      "[tool.uv.sources]",
+      "mylib = { workspace = true }",
+      'tool-from-git = { git = "https://example.invalid/tool.git" }',
+      "[[tool.uv.index]]",
+      'url = "https://corp.example/simple"',
+      "",
+    ].join("\n");
+    const { rows, manifest } = entries("pyproject.toml", text);
+    assert.equal(manifest.tool, "uv");
+    assert.deepEqual(rows, [["requests", ">=2", ">=2", null]]);
+    assert.deepEqual(
+      manifest.tree.options.map((o) => o.entry.values[0]?.value),
+      ["https://corp.example/simple"],
+    );
+  });
+
   it("reads Pipfile packages and its sources as index options", () => {
     const text = [
       "[[source]]",

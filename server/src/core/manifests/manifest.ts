@@ -26,7 +26,8 @@ import { poetryConstraintToPep440 } from "../python/targetPython";
  *   Poetry constraints translated to PEP 440; `python` is the project's Python, not a package.
  * - Pipfile `[packages]` / `[dev-packages]`: `name = "*"` or `{ version = ">=1", extras = [...] }`;
  *   `[[source]]` URLs become index options (the first the index URL, the rest extra indexes).
- * - `[tool.uv] index-url`/`extra-index-url` and `[[tool.uv.index]]` URLs likewise.
+ * - `[tool.uv] index-url`/`extra-index-url` and `[[tool.uv.index]]` URLs likewise; packages that
+ *   `[tool.uv.sources]` takes from git, a path, a URL or the workspace are left out.
  */
 
 export type ManifestKind = "pyproject.toml" | "Pipfile";
@@ -70,6 +71,17 @@ export function parseManifest(kind: ManifestKind, file: string, text: string): P
     const uv = child(toolTable, "uv");
     if (uv) {
       tool = "uv";
+      // `[tool.uv.sources]` sends a package to git, a path, a URL or a workspace member: not to an
+      // index, so the index checks (and pins) do not apply to it.
+      const direct = new Set<string>();
+      for (const [name, { value }] of tableEntries(child(uv, "sources"))) {
+        if (value.kind === "table" && ["git", "path", "url", "workspace"].some((key) => value.entries.has(key))) {
+          direct.add(normalizeName(name));
+        }
+      }
+      for (let i = entries.length - 1; i >= 0; i--) {
+        if (direct.has(entries[i]?.normalizedName ?? "")) entries.splice(i, 1);
+      }
       indexOption(child(uv, "index-url"), "index-url", options);
       for (const item of arrayItems(child(uv, "extra-index-url"))) indexOption(item, "extra-index-url", options);
       for (const index of arrayItems(child(uv, "index"))) indexOption(child(index, "url"), "extra-index-url", options);
@@ -104,6 +116,10 @@ export function parseManifest(kind: ManifestKind, file: string, text: string): P
 
 function arrayItems(node: TomlNode | undefined): TomlNode[] {
   return node?.kind === "array" ? node.items : [];
+}
+
+function tableEntries(node: TomlNode | undefined): [string, { value: TomlNode }][] {
+  return node?.kind === "table" ? [...node.entries] : [];
 }
 
 function tableValues(node: TomlNode | undefined): TomlNode[] {
