@@ -86,7 +86,7 @@ let target: { versions: string[]; source: string } | null = null;
 /** Asks the server which Python the active requirements file targets, for the status item. */
 async function updateTarget(): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
-  if (client === undefined || document?.languageId !== "pip-requirements") {
+  if (client === undefined || document === undefined || !isPinsightDocument(document)) {
     target = null;
   } else {
     target = (await client
@@ -95,6 +95,13 @@ async function updateTarget(): Promise<void> {
   }
   if (lastIndexStatus) showStatus(lastIndexStatus);
   else showStatus({ state: "idle", done: 0, total: 0, lastError: null, indexes: [] });
+}
+
+/** Requirements files, lock files and manifests: every document the server analyses. */
+function isPinsightDocument(document: vscode.TextDocument): boolean {
+  if (document.languageId === "pip-requirements") return true;
+  const name = document.uri.path.slice(document.uri.path.lastIndexOf("/") + 1);
+  return /^(poetry\.lock|Pipfile\.lock|uv\.lock|pdm\.lock|pylock\.([^.]+\.)?toml|pyproject\.toml|Pipfile)$/.test(name);
 }
 
 /**

@@ -29,7 +29,7 @@ import { formatVersionsText, versionsReport } from "./core/analysis/versionsRepo
 import { normalizeName, isValidName } from "./core/parsing/names";
 import { compareVersions, parseVersion } from "./core/pep440/version";
 import { IndexService } from "./indexService";
-import { loadPipEnvironment, resolveIndexTargets, type IndexTargets } from "./indexTargets";
+import { loadPipEnvironment, resolveIndexTargets, withoutPipConfiguration, type IndexTargets } from "./indexTargets";
 import { defaultCacheDirectory } from "./node/diskCache";
 import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
 import { defaultSettings, type Settings } from "./settings";
@@ -334,7 +334,10 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
     if (format === "pyproject.toml" || format === "Pipfile") {
       const manifest = parseManifest(format, absolute, text.replace(/^\ufeff/, ""));
       const tree = manifest.tree;
-      const targets = resolveIndexTargets(tree, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
+      const targets = resolveIndexTargets(tree, absolute, settings, withoutPipConfiguration(pip), {
+        trusted: true,
+        folders: [io.cwd],
+      });
       const nearby = nearbyFiles.lockNear(directory, lockCandidates(format, manifest.tool));
       const drift = nearby ? manifestDrift(tree, absolute, nearby) : [];
       parsed.push({ given, absolute, tree, targets, python, drift, nearby });
@@ -351,7 +354,10 @@ async function analyseFiles(files: readonly string[], options: CliOptions, io: C
         resolve: (_f, t) => t,
         read: () => ({ kind: "text", text: "" }),
       });
-      const targets = resolveIndexTargets(null, absolute, settings, pip, { trusted: true, folders: [io.cwd] });
+      const targets = resolveIndexTargets(null, absolute, settings, withoutPipConfiguration(pip), {
+        trusted: true,
+        folders: [io.cwd],
+      });
       parsed.push({ given, absolute, tree: empty, lock, targets, python, drift });
       continue;
     }

@@ -15,6 +15,17 @@ export interface PipEnvironment {
   readonly certFiles: readonly string[];
 }
 
+/**
+ * pip's environment without pip's own configuration (pip.conf files and `PIP_*` variables), for
+ * Poetry, uv, PDM and pipenv files: those tools read their own sources, not pip's. CA bundles stay,
+ * since they are about trusting the network, not about which index to ask.
+ */
+export function withoutPipConfiguration(pip: PipEnvironment): PipEnvironment {
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(pip.env)) if (!key.startsWith("PIP_")) env[key] = value;
+  return { config: null, env, certFiles: pip.certFiles };
+}
+
 /** The indexes to consult for one requirements tree, with explanations for the log. */
 export interface IndexTargets {
   readonly indexes: readonly IndexTarget[];

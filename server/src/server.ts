@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import * as os from "node:os";
 import * as path from "node:path";
 import { IndexService } from "./indexService";
-import { resolveIndexTargets, type PipEnvironment, loadPipEnvironment } from "./indexTargets";
+import { loadPipEnvironment, resolveIndexTargets, withoutPipConfiguration, type PipEnvironment } from "./indexTargets";
 import { defaultCacheDirectory } from "./node/diskCache";
 import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
 
@@ -137,7 +137,9 @@ export function startServer(connection: Connection): void {
       snapshotFor: (tree, file, settings) => {
         const pip = pipEnvironmentNow();
         if (pip === undefined) return undefined;
-        const targets = resolveIndexTargets(tree, file, settings, pip, { trusted, folders });
+        // Manifests (pyproject.toml, Pipfile) belong to tools that do not read pip's configuration.
+        const environment = documentKind(file) === "manifest" ? withoutPipConfiguration(pip) : pip;
+        const targets = resolveIndexTargets(tree, file, settings, environment, { trusted, folders });
         logTargets(targets.notes);
         const indexService = indexServiceFor(settings);
         const names = new Set<string>();
@@ -152,7 +154,8 @@ export function startServer(connection: Connection): void {
       snapshotForNames: (names, file, settings) => {
         const pip = pipEnvironmentNow();
         if (pip === undefined) return undefined;
-        const targets = resolveIndexTargets(null, file, settings, pip, { trusted, folders });
+        // Poetry, uv, PDM and pipenv locks: their tools do not read pip.conf or PIP_* variables.
+        const targets = resolveIndexTargets(null, file, settings, withoutPipConfiguration(pip), { trusted, folders });
         logTargets(targets.notes);
         const indexService = indexServiceFor(settings);
         indexService.prefetch(targets.indexes, names);

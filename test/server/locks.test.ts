@@ -6,6 +6,7 @@ import type {
   CodeAction,
   Diagnostic,
   Hover,
+  InlayHint,
   Location,
   MarkupContent,
   TextEdit,
@@ -62,8 +63,10 @@ describe("lock files and manifests (fixture index)", function () {
     const dir = tempDir("pinsight-locks-");
     fs.writeFileSync(path.join(dir, "poetry.lock"), lockText);
     fs.writeFileSync(path.join(dir, "pyproject.toml"), pyprojectText);
-    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+    client = await startClient(dir, capabilities, undefined, isolatedEnv(), {
       pythonVersion: "3.12",
+      // Poetry, uv, PDM and pipenv files do not use pip's configuration (PIP_INDEX_URL): the setting.
+      index: { url: index.simpleUrl },
     });
     const open = async (name: string, languageId: string): Promise<string> => {
       const uri = `file://${path.join(dir, name)}`;
@@ -122,6 +125,17 @@ describe("lock files and manifests (fixture index)", function () {
     assert.equal(slice(byCode(published.diagnostics, "lock-drift")[0]), "^22.1");
     const range = byCode(published.diagnostics, "range").find((d) => slice(d) === ">=7");
     assert.ok(range, JSON.stringify(published.diagnostics.map((d) => [d.code, slice(d)])));
+    const hints = (await client.connection.sendRequest("textDocument/inlayHint", {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } },
+    })) as InlayHint[];
+    const pytestLine = pyprojectText.split("\n").indexOf('pytest = ">=7"');
+    const hint = hints.find((h) => h.position.line === pytestLine);
+    assert.deepEqual(
+      hint?.position,
+      { line: pytestLine, character: 'pytest = ">=7"'.length },
+      "after the closing quote",
+    );
     const actions = (await client.connection.sendRequest("textDocument/codeAction", {
       textDocument: { uri },
       range: range.range,
@@ -267,8 +281,9 @@ describe("every lock format through the server (fixture index)", function () {
     it(`${format.name}: the yanked pin on its version, and a hover that says why pytest is there`, async () => {
       const dir = tempDir("pinsight-lock-format-");
       fs.writeFileSync(path.join(dir, format.name), format.text);
-      client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+      client = await startClient(dir, capabilities, undefined, isolatedEnv(), {
         pythonVersion: "3.12",
+        index: { url: index.simpleUrl },
       });
       const uri = `file://${path.join(dir, format.name)}`;
       await client.connection.sendNotification("textDocument/didOpen", {

@@ -25,8 +25,10 @@ export function versionHints(
   snapshot: IndexSnapshot,
   targets: Targets,
   range?: { readonly start: number; readonly end: number },
+  options: { readonly afterString?: boolean } = {},
 ): VersionHint[] {
   const hints: VersionHint[] = [];
+  const text = tree.files[file]?.text ?? "";
   for (const requirement of tree.requirements) {
     if (requirement.file !== file || requirement.constraint) continue;
     const entry = requirement.entry;
@@ -34,8 +36,13 @@ export function versionHints(
     // The full timeline: "⬆" must name a release that supports the targets, not just the newest.
     const insight = requirementInsight(requirement, tree, snapshot, targets, { full: true });
     if (insight === null || insight.perTarget.length === 0) continue;
-    const offset = entry.specifier?.span.end ?? entry.insertSpecifierAt ?? entry.name?.span.end;
+    let offset = entry.specifier?.span.end ?? entry.insertSpecifierAt ?? entry.name?.span.end;
     if (offset === undefined) continue;
+    if (options.afterString) {
+      // In a manifest the requirement sits in a TOML string: the hint goes after its closing quote.
+      offset = entry.span.end;
+      if (text[offset] === '"' || text[offset] === "'") offset++;
+    }
     const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
     const parts: string[] = [];
     const tips: string[] = [];
