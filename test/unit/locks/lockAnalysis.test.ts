@@ -179,6 +179,21 @@ describe("lock-file analysis", () => {
     assert.equal(at("outdated").length, 0, "off by default inside lock files");
   });
 
+  it("does not judge a package locked from a private index that is not configured", () => {
+    const privateLock = parsePoetryLock(
+      lockText.replace(
+        'name = "kombu"\nversion = "4.6.11"',
+        'name = "kombu"\nversion = "4.6.11"\n\n[package.source]\ntype = "legacy"\nurl = "https://corp.example/simple"\nreference = "corp"',
+      ),
+    );
+    const findings = lockFindings(privateLock, index, { targets: { versions: ["3.12"], source: "test" } });
+    assert.deepEqual(
+      findings.filter((f) => f.package === "kombu").map((f) => f.code),
+      [],
+      "kombu comes from corp.example, which is not consulted",
+    );
+  });
+
   it("explains why a package is in the lock", () => {
     assert.deepEqual(requiredBy(lock, "kombu"), [["Celery 4.1.0 requires kombu>=4.0.2,<5.0"]]);
     const hover = lockHoverAt(lock, lockText.indexOf('name = "kombu"') + 9, index, {

@@ -51,8 +51,14 @@ export function lockFindings(lock: ParsedLock, snapshot: IndexSnapshot | undefin
   if (snapshot === undefined || snapshot.indexes.length === 0) return sortFindings(findings);
   const targets = lockTargets(lock, context.targets);
   let unreachable: Finding | null = null;
+  const consulted = new Set(snapshot.indexes.map((i) => normalizeIndexUrl(i.display)));
   for (const entry of lock.entries) {
     if (entry.version === null || !isRegistry(entry)) continue;
+    // A package locked from a private index that is not configured here is not judged by what the
+    // configured indexes have: a public package of the same name would give false findings. Entries
+    // locked from PyPI are checked against the configured indexes (often a PyPI mirror).
+    const from = entry.source.url === null ? null : normalizeIndexUrl(entry.source.url);
+    if (from !== null && from !== pypiSimple && !consulted.has(from)) continue;
     const view = snapshot.view(entry.normalizedName);
     if (view === undefined) continue;
     if (view.state === "error") {
@@ -74,6 +80,22 @@ export function lockFindings(lock: ParsedLock, snapshot: IndexSnapshot | undefin
 
 function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+}
+
+const pypiSimple = "https://pypi.org/simple";
+
+/** An index URL for comparison: no credentials, no trailing slash, PyPI's spellings made one. */
+export function normalizeIndexUrl(url: string): string {
+  let text = url.trim().replace(/\/+$/, "");
+  try {
+    const parsed = new URL(text);
+    parsed.username = "";
+    parsed.password = "";
+    text = parsed.toString().replace(/\/+$/, "");
+  } catch {
+    // Not a URL (a local path): compared as written.
+  }
+  return text.replace(/^https?:\/\/(www\.)?pypi\.(org|python\.org)\/simple$/i, "https://pypi.org/simple");
 }
 
 function isRegistry(entry: LockEntry): boolean {
