@@ -179,6 +179,23 @@ describe("lock-file analysis", () => {
     assert.equal(at("outdated").length, 0, "off by default inside lock files");
   });
 
+  it("reports a locked version the index does not have, and a damaged lock as syntax with what came before", () => {
+    const missing = parsePoetryLock(lockText.replace('version = "1.0"', 'version = "9.9"'));
+    const findings = lockFindings(missing, index, { targets: { versions: ["3.12"], source: "test" } });
+    const unknown = findings.find((f) => f.code === "unknown-version");
+    assert.match(
+      String(unknown?.message),
+      /^oldlib has no release 9\.9 on the index; installing this lock will fail\.$/,
+    );
+    const truncated = parsePoetryLock(lockText.slice(0, lockText.indexOf('name = "oldlib"') + 10));
+    const damaged = lockFindings(truncated, index, { targets: { versions: ["3.12"], source: "test" } });
+    assert.equal(damaged.filter((f) => f.code === "syntax").length, 1);
+    assert.ok(
+      damaged.some((f) => f.code === "vulnerable"),
+      "entries before the damage are still checked",
+    );
+  });
+
   it("does not judge a package locked from a private index that is not configured", () => {
     const privateLock = parsePoetryLock(
       lockText.replace(
