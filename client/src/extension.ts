@@ -1,5 +1,7 @@
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  ErrorAction,
   LanguageClient,
   TransportKind,
   type LanguageClientOptions,
@@ -16,6 +18,9 @@ let client: LanguageClient | undefined;
 const lockFilePattern = "**/{poetry.lock,Pipfile.lock,uv.lock,pdm.lock,pylock.toml,pylock.*.toml}";
 
 let output: vscode.LogOutputChannel | undefined;
+/** Times of recent unexpected server exits, and whether the user was told about one. */
+const crashes: number[] = [];
+let toldAboutCrash = false;
 let status: vscode.StatusBarItem | undefined;
 
 /** What the server reports about package indexes (`pinsight/indexStatus`). */
@@ -31,8 +36,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   output = vscode.window.createOutputChannel("Pinsight", { log: true });
   context.subscriptions.push(output);
   status = vscode.window.createStatusBarItem("pinsight.indexStatus", vscode.StatusBarAlignment.Right, 100);
-  status.name = "Pinsight package index";
-  status.command = "pinsight.showOutput";
+  status.name = vscode.l10n.t("Pinsight");
+  status.command = "pinsight.showActions";
   context.subscriptions.push(status);
 
   context.subscriptions.push(
@@ -67,8 +72,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand("pinsight.clearCache", async () => {
       await client?.sendRequest("pinsight/clearCache");
-      void vscode.window.showInformationMessage("Pinsight: package index cache cleared.");
+      void vscode.window.showInformationMessage(vscode.l10n.t("Pinsight: package index cache cleared."));
     }),
+    vscode.commands.registerCommand("pinsight.refreshIndexData", async () => {
+      await client?.sendRequest("pinsight/refresh");
+      void vscode.window.setStatusBarMessage(vscode.l10n.t("Pinsight: revalidating package data…"), 3000);
+    }),
+    vscode.commands.registerCommand("pinsight.selectTargetPython", () => selectTargetPython()),
+    vscode.commands.registerCommand("pinsight.showActions", () => showActions()),
     // Trust can be granted while the workspace is open; the server decides what it may contact.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       void client?.sendNotification("pinsight/workspaceTrust", { trusted: true });
@@ -82,6 +93,54 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 let lastIndexStatus: IndexStatus | undefined;
 let target: { versions: string[]; source: string } | null = null;
+
+/** The status item's menu: every Pinsight action in one place. */
+async function showActions(): Promise<void> {
+  const actions: { label: string; command: string }[] = [
+    { label: vscode.l10n.t("$(pinned) Pin All Requirements"), command: "pinsight.pinAllRequirements" },
+    { label: vscode.l10n.t("$(symbol-namespace) Select Target Python"), command: "pinsight.selectTargetPython" },
+    { label: vscode.l10n.t("$(sync) Refresh Index Data"), command: "pinsight.refreshIndexData" },
+    { label: vscode.l10n.t("$(trash) Clear Cache"), command: "pinsight.clearCache" },
+    { label: vscode.l10n.t("$(output) Show Output"), command: "pinsight.showOutput" },
+    { label: vscode.l10n.t("$(debug-restart) Restart Server"), command: "pinsight.restartServer" },
+  ];
+  const picked = await vscode.window.showQuickPick(actions, { placeHolder: vscode.l10n.t("Pinsight") });
+  if (picked) await vscode.commands.executeCommand(picked.command);
+}
+
+/** Released CPython minors offered by "Select Target Python", newest first. */
+const pythonChoices = ["3.15", "3.14", "3.13", "3.12", "3.11", "3.10", "3.9", "3.8", "3.7", "3.6", "3.5", "2.7"];
+
+/**
+ * Lets the user choose the target Python(s) for the workspace (written to `pinsight.pythonVersion`
+ * in the workspace settings), or go back to detecting it from the project.
+ */
+async function selectTargetPython(): Promise<void> {
+  const detect = vscode.l10n.t("Detect from the project");
+  const current = vscode.workspace.getConfiguration("pinsight").get<string | string[]>("pythonVersion");
+  const chosen = new Set(typeof current === "string" ? current.split(",").map((v) => v.trim()) : (current ?? []));
+  const items: vscode.QuickPickItem[] = [
+    { label: detect, description: vscode.l10n.t(".venv, .python-version, requires-python, …") },
+    ...pythonChoices.map((version) => ({ label: version, picked: chosen.has(version) })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    placeHolder: vscode.l10n.t("Target Python versions (pick several to check each)"),
+  });
+  if (picked === undefined) return;
+  const versions = picked.map((item) => item.label).filter((label) => label !== detect);
+  const target = vscode.workspace.workspaceFolders
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
+  await vscode.workspace
+    .getConfiguration("pinsight")
+    .update(
+      "pythonVersion",
+      versions.length === 0 || picked.some((i) => i.label === detect) ? undefined : versions,
+      target,
+    );
+  void updateTarget();
+}
 
 /** Asks the server which Python the active requirements file targets, for the status item. */
 async function updateTarget(): Promise<void> {
@@ -166,6 +225,31 @@ function createClient(context: vscode.ExtensionContext): LanguageClient {
       { scheme: "file", pattern: "**/{pyproject.toml,Pipfile}" },
     ],
     outputChannel: output,
+    // A crashed server is restarted (the library's default policy, at most 4 times in 3 minutes);
+    // the user is told once per session, not on every restart.
+    errorHandler: {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => {
+        crashes.push(Date.now());
+        while (crashes.length > 0 && (crashes[0] ?? 0) < Date.now() - 180_000) crashes.shift();
+        if (!toldAboutCrash) {
+          toldAboutCrash = true;
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t(
+              "Pinsight's language server stopped unexpectedly and was restarted. See Pinsight: Show Output.",
+            ),
+          );
+        }
+        return crashes.length <= 4
+          ? { action: CloseAction.Restart, handled: true }
+          : {
+              action: CloseAction.DoNotRestart,
+              message: vscode.l10n.t(
+                "Pinsight's language server keeps stopping; run Pinsight: Restart Server to try again.",
+              ),
+            };
+      },
+    },
     initializationOptions: {
       workspaceTrusted: vscode.workspace.isTrusted,
       globalStoragePath: context.globalStorageUri.fsPath,

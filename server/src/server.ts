@@ -10,6 +10,7 @@ import {
   type Connection,
   type HoverParams,
   type InitializeResult,
+  type WorkDoneProgressServerReporter,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { diagnosticsFor } from "./handlers/diagnostics";
@@ -27,7 +28,7 @@ import { pinsightVersion } from "./version";
 import { fileURLToPath } from "node:url";
 import * as os from "node:os";
 import * as path from "node:path";
-import { IndexService } from "./indexService";
+import { IndexService, type IndexStatus } from "./indexService";
 import { loadPipEnvironment, resolveIndexTargets, withoutPipConfiguration, type PipEnvironment } from "./indexTargets";
 import { defaultCacheDirectory } from "./node/diskCache";
 import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
@@ -44,6 +45,7 @@ export function startServer(connection: Connection): void {
   let pullDiagnostics = false;
   let diagnosticRefresh = false;
   let inlayHintRefresh = false;
+  let workDoneProgress = false;
   let configurationPull = false;
   let versionedEdits = false;
   let workspaceFolderEvents = false;
@@ -112,7 +114,10 @@ export function startServer(connection: Connection): void {
         project.invalidate();
         refreshDiagnostics();
       },
-      onStatus: (status) => void connection.sendNotification("pinsight/indexStatus", status).catch(() => undefined),
+      onStatus: (status) => {
+        void connection.sendNotification("pinsight/indexStatus", status).catch(() => undefined);
+        reportProgress(status);
+      },
       log: (message) => connection.console.info(message),
     });
     void previous?.close();
@@ -199,6 +204,41 @@ export function startServer(connection: Connection): void {
     return ready;
   }
 
+  // A progress notification while many packages are fetched (a cold open of a large file); small
+  // fetches finish before a notification would be worth showing.
+  let progress: WorkDoneProgressServerReporter | undefined;
+  let progressStarting = false;
+  let fetching = false;
+  function reportProgress(status: IndexStatus): void {
+    fetching = status.state === "fetching";
+    if (!workDoneProgress) return;
+    if (status.state !== "fetching") {
+      progress?.done();
+      progress = undefined;
+      return;
+    }
+    const message = `${status.done}/${status.total} packages`;
+    const percentage = status.total > 0 ? Math.round((status.done / status.total) * 100) : 0;
+    if (progress) {
+      progress.report(percentage, message);
+      return;
+    }
+    if (status.total - status.done < 20 || progressStarting) return;
+    progressStarting = true;
+    void connection.window
+      .createWorkDoneProgress()
+      .then((created) => {
+        created.begin("Pinsight: fetching release data", percentage, message, false);
+        // The fetch may have finished while the client was creating the progress.
+        if (fetching) progress = created;
+        else created.done();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        progressStarting = false;
+      });
+  }
+
   // Each distinct explanation of where index URLs come from is logged once, so users can see it.
   const loggedNotes = new Set<string>();
   function logTargets(notes: readonly string[]): void {
@@ -270,6 +310,7 @@ export function startServer(connection: Connection): void {
     pullDiagnostics = capabilities.textDocument?.diagnostic !== undefined;
     diagnosticRefresh = capabilities.workspace?.diagnostics?.refreshSupport === true;
     inlayHintRefresh = capabilities.workspace?.inlayHint?.refreshSupport === true;
+    workDoneProgress = capabilities.window?.workDoneProgress === true;
     configurationPull = capabilities.workspace?.configuration === true;
     versionedEdits = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     workspaceFolderEvents = capabilities.workspace?.workspaceFolders === true;
@@ -524,6 +565,16 @@ export function startServer(connection: Connection): void {
     if (typeof params?.uri !== "string") return null;
     const settings = await settingsFor(params.uri);
     return project.targetsFor(uriToFile(params.uri), settings);
+  });
+
+  // "Refresh Index Data": revalidate every cached project page now instead of at the next period.
+  connection.onRequest("pinsight/refresh", () => {
+    runtime?.client.revalidateAll();
+    service?.reset();
+    lastRevalidation = Date.now();
+    project.invalidate();
+    refreshDiagnostics();
+    return null;
   });
 
   connection.onRequest("pinsight/clearCache", async () => {
