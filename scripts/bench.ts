@@ -17,6 +17,7 @@ import { parseRequirementsTree } from "../server/src/core/parsing/requirementsFi
 import type { ParseCache } from "../server/src/core/parsing/requirementsModel";
 import { createIncludeReader } from "../server/src/node/includeReader";
 import { gzipSync } from "node:zlib";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
 import { IndexClient } from "../server/src/core/index/indexClient";
 import { IndexService } from "../server/src/indexService";
 import { DiskCache } from "../server/src/node/diskCache";
@@ -239,6 +240,79 @@ async function benchColdIndex(quickRun: boolean): Promise<ColdResult> {
   }
 }
 
+interface EditorResult {
+  file: string;
+  coldMs: number;
+  warmMs: number;
+  latencyMs: number;
+}
+
+/**
+ * First diagnostics through the real server over stdio, as an editor sees them: open
+ * `examples/web-app/requirements.txt` with the fixture index at 50 ms per request and an empty cache
+ * (until the index-backed `yanked` finding arrives), then again with a fresh server on the warm cache.
+ */
+async function benchFirstDiagnostics(): Promise<EditorResult> {
+  const latencyMs = 50;
+  const index = await startFixtureIndex({ latencyMs });
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pinsight-bench-editor-"));
+  const file = path.join(root, "examples/web-app/requirements.txt");
+  const text = fs.readFileSync(file, "utf8");
+  const once = async (): Promise<number> => {
+    const child = spawn(process.execPath, [path.join(root, "dist/server.js"), "--stdio"], {
+      stdio: ["pipe", "pipe", "ignore"],
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: home,
+        XDG_CACHE_HOME: path.join(home, ".cache"),
+        XDG_CONFIG_HOME: path.join(home, ".config"),
+        PIP_CONFIG_FILE: os.devNull,
+        PIP_INDEX_URL: index.simpleUrl,
+      },
+    });
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout as NodeJS.ReadableStream),
+      new StreamMessageWriter(child.stdin as NodeJS.WritableStream),
+    );
+    const uri = `file://${file}`;
+    let opened = 0;
+    const done = new Promise<number>((resolve) => {
+      connection.onNotification(
+        "textDocument/publishDiagnostics",
+        (params: { uri: string; diagnostics: { code?: string }[] }) => {
+          if (params.uri === uri && params.diagnostics.some((d) => d.code === "yanked"))
+            resolve(performance.now() - opened);
+        },
+      );
+    });
+    connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => ({})));
+    connection.listen();
+    await connection.sendRequest("initialize", {
+      processId: process.pid,
+      rootUri: `file://${path.dirname(file)}`,
+      capabilities: { workspace: { configuration: true } },
+    });
+    await connection.sendNotification("initialized", {});
+    opened = performance.now();
+    await connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "pip-requirements", version: 1, text },
+    });
+    const ms = await Promise.race([done, new Promise<number>((resolve) => setTimeout(() => resolve(NaN), 20_000))]);
+    await connection.sendRequest("shutdown").catch(() => undefined);
+    connection.dispose();
+    child.kill();
+    return ms;
+  };
+  try {
+    const coldMs = await once();
+    const warmMs = await once();
+    return { file: path.relative(root, file), coldMs, warmMs, latencyMs };
+  } finally {
+    await index.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
 interface IntelligenceResult {
   requirements: number;
   releasesPerPackage: number;
@@ -371,6 +445,7 @@ async function main(): Promise<void> {
   const economy = benchEconomy();
   const cold = await benchColdIndex(quick);
   const intelligence = await benchIntelligence(quick);
+  const editor = await benchFirstDiagnostics();
   const results = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, quick },
     parse: {
@@ -393,6 +468,7 @@ async function main(): Promise<void> {
     economy,
     cold,
     intelligence,
+    editor,
   };
   fs.mkdirSync(path.join(root, "bench"), { recursive: true });
   fs.writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -421,6 +497,11 @@ async function main(): Promise<void> {
       `p50 ${f(intelligence.diagnosticsWarm.p50Ms)} ms, p95 ${f(intelligence.diagnosticsWarm.p95Ms)} ms`,
     ],
     [
+      `first diagnostics from the index, ${editor.file}, ${editor.latencyMs} ms latency: cold cache (target < 1 s)`,
+      `${f(editor.coldMs, 0)} ms`,
+    ],
+    ["first diagnostics, warm cache, fresh server (target < 150 ms)", `${f(editor.warmMs, 0)} ms`],
+    [
       "hover with resolution and timeline, warm (target < 5 ms)",
       `p50 ${f(intelligence.hoverWarm.p50Ms, 3)} ms, p95 ${f(intelligence.hoverWarm.p95Ms, 3)} ms`,
     ],
@@ -433,6 +514,7 @@ async function main(): Promise<void> {
   for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);
 }
 
-if (process.argv.includes("--intelligence-only"))
+if (process.argv.includes("--editor-only")) void benchFirstDiagnostics().then((r) => console.log(JSON.stringify(r)));
+else if (process.argv.includes("--intelligence-only"))
   void benchIntelligence(false).then((r) => console.log(JSON.stringify(r)));
 else void main();
