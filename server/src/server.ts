@@ -47,6 +47,7 @@ export function startServer(connection: Connection): void {
   let inlayHintRefresh = false;
   let workDoneProgress = false;
   let configurationPull = false;
+  let dynamicConfiguration = false;
   let versionedEdits = false;
   let workspaceFolderEvents = false;
   let folders: string[] = [];
@@ -312,6 +313,7 @@ export function startServer(connection: Connection): void {
     inlayHintRefresh = capabilities.workspace?.inlayHint?.refreshSupport === true;
     workDoneProgress = capabilities.window?.workDoneProgress === true;
     configurationPull = capabilities.workspace?.configuration === true;
+    dynamicConfiguration = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     versionedEdits = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     workspaceFolderEvents = capabilities.workspace?.workspaceFolders === true;
     folders = (params.workspaceFolders ?? [])
@@ -373,7 +375,11 @@ export function startServer(connection: Connection): void {
   connection.onInitialized(() => {
     // The first tick reads the real (per-resource) settings soon after start-up.
     scheduleRevalidation(4000);
-    if (configurationPull) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+    // Only clients that support dynamic registration get it (Neovim 0.7 and eglot warn otherwise);
+    // the others send didChangeConfiguration anyway.
+    if (configurationPull && dynamicConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+    }
     // The library throws when this is touched for a client without workspace-folder support.
     if (workspaceFolderEvents) {
       connection.workspace.onDidChangeWorkspaceFolders((event) => {
