@@ -86,9 +86,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
+  // The server starts in the background: activation returns at once (the editor stays responsive),
+  // and requests made before the server is ready are queued by the client library.
   client = createClient(context);
-  await client.start();
-  void updateTarget();
+  const started = client;
+  void started.start().then(
+    () => updateTarget(),
+    (error: unknown) => output?.error(`Pinsight's language server did not start: ${String(error)}`),
+  );
 }
 
 let lastIndexStatus: IndexStatus | undefined;
