@@ -37,3 +37,22 @@ for (const file of ["dist/server.js", "dist/cli.js"]) chmodSync(file, 0o755);
 if (process.argv.includes("--bench")) {
   await build({ ...common, entryPoints: ["scripts/bench.ts"], outfile: "dist/bench.js", sourcemap: false });
 }
+
+// The end-to-end suite runs inside the extension host (see test/e2e/launch.ts and test/e2e/runTest.ts).
+// The runner (with mocha) and the tests are separate bundles because mocha must define `suite`/`test`
+// before the tests' top-level calls run; the test-host extension that code-server needs is a third.
+// They are not minified so that failures point at readable lines. Mocha's parallel mode resolves worker
+// files at run time; the suite never uses it, so esbuild's warning about those paths is silenced.
+if (process.argv.includes("--e2e")) {
+  const e2e = {
+    ...common,
+    minify: false,
+    external: ["vscode"],
+    logOverride: { "require-resolve-not-external": "silent" },
+  };
+  await Promise.all([
+    build({ ...e2e, entryPoints: ["test/e2e/suite/index.ts"], outfile: "dist/e2e/suite/index.js" }),
+    build({ ...e2e, entryPoints: ["test/e2e/suite/tests.ts"], outfile: "dist/e2e/suite/tests.js" }),
+    build({ ...e2e, entryPoints: ["test/e2e/host/src/extension.ts"], outfile: "dist/e2e/host/extension.js" }),
+  ]);
+}
