@@ -17,7 +17,20 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ["client/src/extension.ts"], outfile: "dist/client.js", external: ["vscode"] }),
+  // The client is two files: a tiny entry that activates at once, and the language client library it
+  // loads afterwards (most of the code), so activation does not wait for it to be read.
+  build({
+    ...common,
+    entryPoints: ["client/src/extension.ts"],
+    outfile: "dist/client.js",
+    external: ["vscode", "./languageClient.js"],
+  }),
+  build({
+    ...common,
+    entryPoints: ["client/src/languageClient.ts"],
+    outfile: "dist/languageClient.js",
+    external: ["vscode"],
+  }),
   build({
     ...common,
     entryPoints: ["server/src/main.ts"],

@@ -6,7 +6,7 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 const vsix = `pinsight-${pkg.version}.vsix`;
 const maxBytes = 1024 * 1024;
 const allowed = [
-  /^extension\/dist\/(client|server)\.js$/,
+  /^extension\/dist\/(client|languageClient|server)\.js$/,
   /^extension\/syntaxes\/[^/]+\.json$/,
   /^extension\/package(\.nls)?\.json$/,
   /^extension\/(readme\.md|changelog\.md|LICENSE\.txt)$/i,
@@ -24,7 +24,12 @@ if (entries === null) {
 } else {
   for (const entry of entries)
     if (!allowed.some((pattern) => pattern.test(entry))) problems.push(`unexpected file in the package: ${entry}`);
-  for (const required of ["extension/dist/client.js", "extension/dist/server.js", "extension/client/images/icon.png"]) {
+  for (const required of [
+    "extension/dist/client.js",
+    "extension/dist/languageClient.js",
+    "extension/dist/server.js",
+    "extension/client/images/icon.png",
+  ]) {
     if (!entries.includes(required)) problems.push(`missing from the package: ${required}`);
   }
 }

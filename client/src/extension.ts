@@ -1,12 +1,6 @@
 import * as vscode from "vscode";
-import {
-  CloseAction,
-  ErrorAction,
-  LanguageClient,
-  TransportKind,
-  type LanguageClientOptions,
-  type ServerOptions,
-} from "vscode-languageclient/node";
+import type { LanguageClient } from "vscode-languageclient/node";
+import type { IndexStatus } from "./indexStatus";
 
 /**
  * The VS Code client: it starts the Pinsight language server over IPC and wires a few commands.
@@ -14,23 +8,10 @@ import {
  */
 
 let client: LanguageClient | undefined;
-/** Every lock-file name Pinsight analyses (poetry, pipenv, uv, pdm, PEP 751). */
-const lockFilePattern = "**/{poetry.lock,Pipfile.lock,uv.lock,pdm.lock,pylock.toml,pylock.*.toml}";
 
 let output: vscode.LogOutputChannel | undefined;
-/** Times of recent unexpected server exits, and whether the user was told about one. */
-const crashes: number[] = [];
-let toldAboutCrash = false;
-let status: vscode.StatusBarItem | undefined;
 
-/** What the server reports about package indexes (`pinsight/indexStatus`). */
-interface IndexStatus {
-  readonly state: "idle" | "fetching" | "offline" | "error";
-  readonly done: number;
-  readonly total: number;
-  readonly lastError: string | null;
-  readonly indexes: readonly string[];
-}
+let status: vscode.StatusBarItem | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("Pinsight", { log: true });
@@ -42,12 +23,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   context.subscriptions.push(
     vscode.commands.registerCommand("pinsight.restartServer", async () => {
-      if (client === undefined) {
-        client = createClient(context);
-        await client.start();
-      } else {
-        await client.restart();
-      }
+      if (client === undefined) await startClient(context);
+      else await client.restart();
     }),
     vscode.commands.registerCommand("pinsight.showOutput", () => output?.show(true)),
     vscode.commands.registerCommand("pinsight.pinAllRequirements", async (uri?: vscode.Uri) => {
@@ -86,14 +63,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
-  // The server starts in the background: activation returns at once (the editor stays responsive),
-  // and requests made before the server is ready are queued by the client library.
-  client = createClient(context);
-  const started = client;
-  void started.start().then(
+  // The client library is loaded and the server started in the background: activation returns at
+  // once, and requests made before the server is ready are queued by the client library.
+  void startClient(context).then(
     () => updateTarget(),
     (error: unknown) => output?.error(`Pinsight's language server did not start: ${String(error)}`),
   );
+}
+
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  const { createClient } = await import("./languageClient.js");
+  const created = createClient(context, output, showStatus);
+  client = created;
+  await created.start();
 }
 
 let lastIndexStatus: IndexStatus | undefined;
@@ -209,97 +191,4 @@ function showStatus(value: IndexStatus): void {
 export async function deactivate(): Promise<void> {
   await client?.stop();
   client = undefined;
-}
-
-function createClient(context: vscode.ExtensionContext): LanguageClient {
-  const serverModule = context.asAbsolutePath("dist/server.js");
-  const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: {
-      module: serverModule,
-      transport: TransportKind.ipc,
-      options: { execArgv: ["--nolazy", "--inspect=6019"] },
-    },
-  };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { language: "pip-requirements", scheme: "file" },
-      { language: "pip-requirements", scheme: "untitled" },
-      // Lock files keep whatever language another extension gives them (toml, json, plain text).
-      { scheme: "file", pattern: lockFilePattern },
-      { scheme: "file", pattern: "**/{pyproject.toml,Pipfile}" },
-    ],
-    outputChannel: output,
-    // A crashed server is restarted (the library's default policy, at most 4 times in 3 minutes);
-    // the user is told once per session, not on every restart.
-    errorHandler: {
-      error: () => ({ action: ErrorAction.Continue }),
-      closed: () => {
-        crashes.push(Date.now());
-        while (crashes.length > 0 && (crashes[0] ?? 0) < Date.now() - 180_000) crashes.shift();
-        if (!toldAboutCrash) {
-          toldAboutCrash = true;
-          void vscode.window.showWarningMessage(
-            vscode.l10n.t(
-              "Pinsight's language server stopped unexpectedly and was restarted. See Pinsight: Show Output.",
-            ),
-          );
-        }
-        return crashes.length <= 4
-          ? { action: CloseAction.Restart, handled: true }
-          : {
-              action: CloseAction.DoNotRestart,
-              message: vscode.l10n.t(
-                "Pinsight's language server keeps stopping; run Pinsight: Restart Server to try again.",
-              ),
-            };
-      },
-    },
-    initializationOptions: {
-      workspaceTrusted: vscode.workspace.isTrusted,
-      globalStoragePath: context.globalStorageUri.fsPath,
-    },
-    synchronize: { configurationSection: "pinsight" },
-    middleware: {
-      workspace: {
-        // The server must know whether index URLs come from user or workspace settings (an
-        // untrusted workspace may not choose where we connect) and VS Code's proxy settings.
-        configuration: async (params, token, next) => {
-          const result = await next(params, token);
-          if (!Array.isArray(result)) return result;
-          return result.map((value: unknown, i) => {
-            const item = params.items[i];
-            if (item?.section !== "pinsight" || typeof value !== "object" || value === null) return value;
-            const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
-            const pinsight = vscode.workspace.getConfiguration("pinsight", scope);
-            const http = vscode.workspace.getConfiguration("http", scope);
-            return {
-              ...value,
-              scopes: {
-                indexUrl: settingScope(pinsight.inspect("index.url")),
-                extraUrls: settingScope(pinsight.inspect("index.extraUrls")),
-              },
-              http: {
-                proxy: http.get<string>("proxy") ?? "",
-                proxyStrictSSL: http.get<boolean>("proxyStrictSSL") ?? true,
-              },
-            };
-          });
-        },
-      },
-    },
-  };
-  // The id equals the settings prefix so that `pinsight.trace.server` is honoured by the library.
-  const created = new LanguageClient("pinsight", "Pinsight", serverOptions, clientOptions);
-  created.onNotification("pinsight/indexStatus", (value: IndexStatus) => showStatus(value));
-  return created;
-}
-
-/** Where a setting's effective value comes from: a workspace (folder) file or the user. */
-function settingScope(
-  inspected: { workspaceValue?: unknown; workspaceFolderValue?: unknown } | undefined,
-): "workspace" | "user" {
-  return inspected?.workspaceFolderValue !== undefined || inspected?.workspaceValue !== undefined
-    ? "workspace"
-    : "user";
 }
