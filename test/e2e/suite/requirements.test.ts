@@ -34,8 +34,12 @@ suite(`requirements files ${workspaceTag("requirements")}`, function () {
     assert.ok(extension, `${extensionId} is installed`);
     recordMetric("activationWasAlreadyActive", extension.isActive ? 1 : 0);
     const activationStart = performance.now();
-    await extension.activate();
+    const exported: unknown = await extension.activate();
     recordMetric("activationMs", performance.now() - activationStart);
+    // The extension's own measure: from evaluating its module to the end of activate(), without the
+    // extension host's loading work around it.
+    const own = (exported as { activationMs?: unknown } | undefined)?.activationMs;
+    if (typeof own === "number") recordMetric("extensionActivateMs", own);
 
     const openStart = performance.now();
     const editor = await openEditor("requirements.txt");
