@@ -12,6 +12,9 @@ import * as path from "node:path";
 import { analyzeFile } from "../server/src/core/analysis/analyze";
 import { dependencyFindings } from "../server/src/core/analysis/dependencyFindings";
 import { hoverAt } from "../server/src/core/analysis/hover";
+import { lockFormatOf } from "../server/src/core/locks/detect";
+import type { LockFormat } from "../server/src/core/locks/lockModel";
+import { parseLock } from "../server/src/core/locks/parseLock";
 import { indexFindings } from "../server/src/core/analysis/indexFindings";
 import { parseRequirementsTree } from "../server/src/core/parsing/requirementsFile";
 import type { ParseCache } from "../server/src/core/parsing/requirementsModel";
@@ -240,6 +243,63 @@ async function benchColdIndex(quickRun: boolean): Promise<ColdResult> {
   }
 }
 
+interface LockParseRow {
+  format: string;
+  files: number;
+  bytes: number;
+  mbPerSec: number;
+  pythonMbPerSec: number | null;
+  ratioVsPython: number | null;
+}
+
+/**
+ * Lock-file parsing speed per format on the corpus (ours: parse with spans into the lock model),
+ * against Python's own `tomllib`/`json` on the same files in the same run.
+ */
+function benchLockParsing(runs: number): LockParseRow[] {
+  const corpus = fs.existsSync(path.resolve(root, "../shared/corpus"))
+    ? path.resolve(root, "../shared/corpus")
+    : path.join(root, "test/fixtures/corpus");
+  const byFormat = new Map<LockFormat, { file: string; text: string }[]>();
+  for (const dir of ["poetry", "pipenv", "uv", "pdm", "pylock"]) {
+    const full = path.join(corpus, dir);
+    if (!fs.existsSync(full)) continue;
+    for (const name of fs.readdirSync(full)) {
+      const file = path.join(full, name);
+      const text = fs.readFileSync(file, "utf8");
+      const format = lockFormatOf(name, text);
+      if (format === null || format === "pyproject.toml" || format === "Pipfile" || format === "pip-compile") continue;
+      const list = byFormat.get(format) ?? [];
+      list.push({ file, text });
+      byFormat.set(format, list);
+    }
+  }
+  const python = spawnSync("python3", [path.join(root, "scripts/lockParseBench.py"), String(Math.max(2, runs))], {
+    input: [...byFormat].flatMap(([format, files]) => files.map((f) => `${format}\t${f.file}`)).join("\n"),
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const pythonTimes =
+    python.status === 0 ? (JSON.parse(python.stdout) as Record<string, { bytes: number; seconds: number[] }>) : {};
+  const rows: LockParseRow[] = [];
+  for (const [format, files] of byFormat) {
+    const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
+    const p50 = stats(timeRuns(1, runs, () => files.forEach((f) => parseLock(format, f.text)))).p50;
+    const mbPerSec = bytes / 1e6 / (p50 / 1000);
+    const theirs = pythonTimes[format];
+    const pythonMbPerSec = theirs ? theirs.bytes / 1e6 / (stats(theirs.seconds.map((s) => s * 1000)).p50 / 1000) : null;
+    rows.push({
+      format,
+      files: files.length,
+      bytes,
+      mbPerSec,
+      pythonMbPerSec,
+      ratioVsPython: pythonMbPerSec ? mbPerSec / pythonMbPerSec : null,
+    });
+  }
+  return rows;
+}
+
 interface EditorResult {
   file: string;
   coldMs: number;
@@ -446,6 +506,7 @@ async function main(): Promise<void> {
   const cold = await benchColdIndex(quick);
   const intelligence = await benchIntelligence(quick);
   const editor = await benchFirstDiagnostics();
+  const locks = benchLockParsing(quick ? 2 : 10);
   const results = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, quick },
     parse: {
@@ -469,6 +530,7 @@ async function main(): Promise<void> {
     cold,
     intelligence,
     editor,
+    locks: Object.fromEntries(locks.map((row) => [row.format, row])),
   };
   fs.mkdirSync(path.join(root, "bench"), { recursive: true });
   fs.writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
@@ -501,6 +563,10 @@ async function main(): Promise<void> {
       `${f(editor.coldMs, 0)} ms`,
     ],
     ["first diagnostics, warm cache, fresh server (target < 150 ms)", `${f(editor.warmMs, 0)} ms`],
+    ...locks.map((row): [string, string] => [
+      `lock parsing: ${row.format} (${row.files} files, ${(row.bytes / 1e6).toFixed(2)} MB)`,
+      `${f(row.mbPerSec)} MB/s; Python ${row.format === "Pipfile.lock" ? "json" : "tomllib"} ${row.pythonMbPerSec === null ? "n/a" : `${f(row.pythonMbPerSec)} MB/s (ratio ${f(row.ratioVsPython)})`}`,
+    ]),
     [
       "hover with resolution and timeline, warm (target < 5 ms)",
       `p50 ${f(intelligence.hoverWarm.p50Ms, 3)} ms, p95 ${f(intelligence.hoverWarm.p95Ms, 3)} ms`,
@@ -514,7 +580,9 @@ async function main(): Promise<void> {
   for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);
 }
 
-if (process.argv.includes("--editor-only")) void benchFirstDiagnostics().then((r) => console.log(JSON.stringify(r)));
+if (process.argv.includes("--locks-only")) console.log(JSON.stringify(benchLockParsing(5), null, 1));
+else if (process.argv.includes("--editor-only"))
+  void benchFirstDiagnostics().then((r) => console.log(JSON.stringify(r)));
 else if (process.argv.includes("--intelligence-only"))
   void benchIntelligence(false).then((r) => console.log(JSON.stringify(r)));
 else void main();
