@@ -15,6 +15,7 @@ import { hoverAt } from "../server/src/core/analysis/hover";
 import { lockFormatOf } from "../server/src/core/locks/detect";
 import type { LockFormat } from "../server/src/core/locks/lockModel";
 import { parseLock } from "../server/src/core/locks/parseLock";
+import { benchLsp } from "./benchLsp";
 import { indexFindings } from "../server/src/core/analysis/indexFindings";
 import { parseRequirementsTree } from "../server/src/core/parsing/requirementsFile";
 import type { ParseCache } from "../server/src/core/parsing/requirementsModel";
@@ -507,6 +508,7 @@ async function main(): Promise<void> {
   const intelligence = await benchIntelligence(quick);
   const editor = await benchFirstDiagnostics();
   const locks = benchLockParsing(quick ? 2 : 10);
+  const lsp = await benchLsp({ quick, root });
   const results = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version, quick },
     parse: {
@@ -525,7 +527,13 @@ async function main(): Promise<void> {
       p50Ms: large.p50Ms,
       p95Ms: large.p95Ms,
     },
-    memory: { serverIdleRssMb: rss },
+    memory: {
+      serverIdleRssMb: rss,
+      rssAfterLargeMb: lsp.memory.rssAfterLargeMb,
+      rssAfter200DocsMb: lsp.memory.rssAfter200DocsMb,
+      diskCacheBytesPer1000Packages: lsp.diskCacheBytesPer1000Packages,
+    },
+    lsp,
     economy,
     cold,
     intelligence,
@@ -563,6 +571,29 @@ async function main(): Promise<void> {
       `${f(editor.coldMs, 0)} ms`,
     ],
     ["first diagnostics, warm cache, fresh server (target < 150 ms)", `${f(editor.warmMs, 0)} ms`],
+    [
+      `LSP over stdio, ${lsp.lines}-line file, warm cache: didOpen → index diagnostics (target p50 < 100 ms)`,
+      `p50 ${f(lsp.didOpenWarm.p50Ms, 0)} ms, p95 ${f(lsp.didOpenWarm.p95Ms, 0)} ms`,
+    ],
+    [
+      "LSP didChange of one line → diagnostics (target p95 < 10 ms)",
+      `p50 ${f(lsp.didChange.p50Ms, 1)} ms, p95 ${f(lsp.didChange.p95Ms, 1)} ms`,
+    ],
+    ["LSP hover (target p95 < 5 ms)", `p50 ${f(lsp.hover.p50Ms)} ms, p95 ${f(lsp.hover.p95Ms)} ms`],
+    ["LSP code action (target p95 < 5 ms)", `p50 ${f(lsp.codeAction.p50Ms)} ms, p95 ${f(lsp.codeAction.p95Ms)} ms`],
+    [
+      "server event-loop delay over the LSP run (target max < 50 ms)",
+      `max ${f(lsp.eventLoop.maxDelayMs, 0)} ms, p99 ${f(lsp.eventLoop.p99DelayMs, 0)} ms`,
+    ],
+    [
+      "server RSS: idle / after the large file / after 200 documents",
+      `${f(lsp.memory.rssIdleMb, 1)} / ${f(lsp.memory.rssAfterLargeMb, 1)} / ${Number.isNaN(lsp.memory.rssAfter200DocsMb) ? "n/a (full run only)" : f(lsp.memory.rssAfter200DocsMb, 1)} MB`,
+    ],
+    ["disk cache per 1,000 packages", `${(lsp.diskCacheBytesPer1000Packages / 1024 / 1024).toFixed(1)} MiB`],
+    ...lsp.scaling.map((row): [string, string] => [
+      `scaling: ${row.requirements} requirements, warm didOpen / didChange`,
+      `${f(row.didOpenWarmMs, 0)} ms / ${f(row.didChangeMs, 1)} ms`,
+    ]),
     ...locks.map((row): [string, string] => [
       `lock parsing: ${row.format} (${row.files} files, ${(row.bytes / 1e6).toFixed(2)} MB)`,
       `${f(row.mbPerSec)} MB/s; Python ${row.format === "Pipfile.lock" ? "json" : "tomllib"} ${row.pythonMbPerSec === null ? "n/a" : `${f(row.pythonMbPerSec)} MB/s (ratio ${f(row.ratioVsPython)})`}`,

@@ -28,6 +28,7 @@ import { pinsightVersion } from "./version";
 import { fileURLToPath } from "node:url";
 import * as os from "node:os";
 import * as path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { IndexService, type IndexStatus } from "./indexService";
 import { loadPipEnvironment, resolveIndexTargets, withoutPipConfiguration, type PipEnvironment } from "./indexTargets";
 import { defaultCacheDirectory } from "./node/diskCache";
@@ -591,6 +592,16 @@ export function startServer(connection: Connection): void {
     connection.console.info("Package index cache cleared.");
     return null;
   });
+
+  // For the LSP benchmark (scripts/benchLsp.ts): event-loop delay can only be measured inside the
+  // server, so a histogram runs from start-up when PINSIGHT_BENCH_STATS=1. It is opt-in because the
+  // sampling timer wakes the process every 10 ms, which a normal session should not pay for.
+  const loopDelay = process.env["PINSIGHT_BENCH_STATS"] === "1" ? monitorEventLoopDelay({ resolution: 10 }) : null;
+  loopDelay?.enable();
+  connection.onRequest("pinsight/stats", () => ({
+    rssMb: process.memoryUsage.rss() / (1024 * 1024),
+    eventLoop: loopDelay ? { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 } : null,
+  }));
 
   connection.onShutdown(async () => {
     if (revalidateTimer) clearTimeout(revalidateTimer);
