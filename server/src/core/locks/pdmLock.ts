@@ -1,9 +1,10 @@
+import { contentSpan, Reader, tableChild } from "./tomlReader";
 import { normalizeName } from "../parsing/names";
 import { parseRequirement } from "../parsing/pep508";
 import { parseSpecifierSet } from "../pep440/specifier";
 import type { Span } from "../span";
-import type { LockDependency, LockEntry, LockHash, LockProblem, LockSource, LockValue, ParsedLock } from "./lockModel";
-import { parseTomlDocument, type TomlNode, type TomlScalar, type TomlTable } from "./tomlDoc";
+import type { LockDependency, LockEntry, LockHash, LockProblem, LockSource, ParsedLock } from "./lockModel";
+import { parseTomlDocument, type TomlNode, type TomlTable } from "./tomlDoc";
 
 /**
  * Reads `pdm.lock` (SPECS §5.4) into the common lock model. Besides the current layout (lock_version
@@ -262,111 +263,4 @@ function tableDependency(
 function specifierOrNull(text: string): string | null {
   const trimmed = text.trim();
   return trimmed === "" || trimmed === "*" ? null : trimmed;
-}
-
-/** A child table, or undefined (with a warning when the key holds something else). */
-function tableChild(node: TomlTable | undefined, key: string, reader: Reader): TomlTable | undefined {
-  const entry = node?.entries.get(key);
-  if (entry === undefined) return undefined;
-  if (entry.value.kind === "table") return entry.value;
-  reader.warn(`\`${key}\` is expected to be a table; it is ignored.`, entry.value.span);
-  return undefined;
-}
-
-/** The most warnings reported for one file. */
-const maxWarnings = 100;
-
-/**
- * Typed access to table values that records a warning, instead of throwing, whenever a value has an
- * unexpected type. It keeps the text so that value spans can be narrowed to the string's content.
- */
-class Reader {
-  constructor(
-    readonly text: string,
-    private readonly problems: LockProblem[],
-  ) {}
-
-  private warnings = 0;
-
-  /**
-   * Records a warning. A hostile or badly damaged file could otherwise yield one warning per line, more
-   * than anyone reads and a burden on the editor, so after {@link maxWarnings} one last warning says so.
-   */
-  warn(message: string, span: Span): void {
-    this.warnings++;
-    if (this.warnings <= maxWarnings) this.problems.push({ message, span, severity: "warning" });
-    else if (this.warnings === maxWarnings + 1) {
-      this.problems.push({ message: "Further warnings about this file are left out.", span, severity: "warning" });
-    }
-  }
-
-  /** A string value with its span, or null when absent (or, with a warning, not a string). */
-  value(table: TomlTable | undefined, key: string): LockValue | null {
-    const node = table?.entries.get(key)?.value;
-    if (node === undefined) return null;
-    if (node.kind !== "string") {
-      this.warn(`\`${key}\` is expected to be a string; it is ignored.`, node.span);
-      return null;
-    }
-    return { value: node.value, span: contentSpan(this.text, node) };
-  }
-
-  /** A boolean value; absent counts as false, another type as false with a warning. */
-  boolean(table: TomlTable, key: string): boolean {
-    const node = table.entries.get(key)?.value;
-    if (node === undefined) return false;
-    if (node.kind !== "boolean") {
-      this.warn(`\`${key}\` is expected to be true or false; it is ignored.`, node.span);
-      return false;
-    }
-    return node.value === "true";
-  }
-
-  /** The strings of an array value; other items are skipped with a warning. */
-  strings(table: TomlTable, key: string): string[] {
-    const node = table.entries.get(key)?.value;
-    if (node === undefined) return [];
-    if (node.kind !== "array") {
-      this.warn(`\`${key}\` is expected to be an array of strings; it is ignored.`, node.span);
-      return [];
-    }
-    const values: string[] = [];
-    for (const item of node.items) {
-      if (item.kind === "string") values.push(item.value);
-      else this.warn(`An item of \`${key}\` that is not a string is ignored.`, item.span);
-    }
-    return values;
-  }
-
-  /** A hash string `algorithm:digest`, as PDM writes every hash. */
-  hash(node: TomlScalar, file: string | null): LockHash | null {
-    const match = /^([A-Za-z0-9_-]+):([0-9A-Fa-f]+)$/.exec(node.value.trim());
-    if (match === null) {
-      this.warn(`"${node.value.slice(0, 80)}" is not a recognised file hash; it is ignored.`, node.span);
-      return null;
-    }
-    const algorithm = (match[1] ?? "").toLowerCase();
-    const digest = (match[2] ?? "").toLowerCase();
-    return { algorithm, digest, file, span: contentSpan(this.text, node) };
-  }
-}
-
-/**
- * The span of a string's characters without its quotes, when the literal is written without escapes
- * (the content between the quotes is then exactly the value); the literal's whole span otherwise.
- */
-function contentSpan(text: string, node: TomlScalar): Span {
-  const { start, end } = node.span;
-  for (const quote of ['"""', "'''", '"', "'"]) {
-    const inner = { start: start + quote.length, end: end - quote.length };
-    if (
-      inner.start <= inner.end &&
-      text.startsWith(quote, start) &&
-      text.startsWith(quote, inner.end) &&
-      text.slice(inner.start, inner.end) === node.value
-    ) {
-      return inner;
-    }
-  }
-  return node.span;
 }
