@@ -3,13 +3,20 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { CacheStore } from "../core/index/indexClient";
 
-const magic = "PINSIGHT-CACHE 1";
+const magic = "PINSIGHT-CACHE 2";
+/** Entries written before the header bound the key; they are dropped quietly rather than reported as damage. */
+const previousMagic = "PINSIGHT-CACHE 1 ";
 
 export interface DiskCacheOptions {
   readonly directory: string;
   /** Total size in bytes above which the least recently used entries are removed (default 256 MiB). */
   readonly maxBytes?: number;
   readonly log?: (message: string) => void;
+  /**
+   * Writes one temporary file. Only tests replace it, to make a write fail the way a full disk does
+   * (ENOSPC), which no portable test can arrange on a real file system.
+   */
+  readonly writeFile?: (file: string, data: Buffer) => Promise<void>;
 }
 
 export interface DiskCacheStats {
@@ -24,9 +31,12 @@ export interface DiskCacheStats {
 /**
  * The on-disk cache store. Each entry is one file named by the SHA-256 of its key (keys never hold
  * credentials, and the hash keeps even the index host out of file names). A file starts with a header
- * line carrying the payload's length and SHA-256; an entry whose header, length or checksum does not
- * match is deleted and reported as a miss, so a truncated, bit-flipped or garbage file is refetched
- * rather than read. Writes go to a temporary file that is renamed into place, so a crash never leaves
+ * line carrying the payload's length and a SHA-256 over the key and the payload; an entry whose header,
+ * length or checksum does not match is deleted and reported as a miss, so a truncated, bit-flipped or
+ * garbage file is refetched rather than read. Binding the key into the checksum catches a valid entry
+ * copied or renamed onto another key's file (a sync tool, a botched restore), which would otherwise
+ * answer one project with another's releases. A directory at an entry's path is removed as damage
+ * too. Writes go to a temporary file that is renamed into place, so a crash never leaves
  * half an entry under the real name. A read-only or full disk only costs the cache: failures are
  * logged once and the server carries on from memory.
  */
@@ -59,15 +69,20 @@ export class DiskCache implements CacheStore {
     let data: Buffer;
     try {
       data = await fs.readFile(file);
-    } catch {
+    } catch (error) {
+      // A directory where the entry belongs would also make every later write of this key fail at the
+      // rename (and switch the cache to memory only), so it is damage to remove, not just a miss.
+      if ((error as NodeJS.ErrnoException).code === "EISDIR") await this.discard(file, true);
       return null;
     }
-    const payload = decodeEntry(data);
-    if (payload === null) {
-      this.stats.corrupt++;
-      this.log(`discarding corrupt cache entry ${path.basename(file)}`);
+    if (data.subarray(0, previousMagic.length).toString("latin1") === previousMagic) {
       await fs.rm(file, { force: true }).catch(() => undefined);
       this.forget(file);
+      return null;
+    }
+    const payload = decodeEntry(data, key);
+    if (payload === null) {
+      await this.discard(file, false);
       return null;
     }
     this.stats.hits++;
@@ -81,11 +96,11 @@ export class DiskCache implements CacheStore {
 
   async write(key: string, payload: string): Promise<void> {
     const file = this.fileFor(key);
-    const body = encodeEntry(payload);
+    const body = encodeEntry(key, payload);
     const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(temp, body);
+      await (this.options.writeFile ?? fs.writeFile)(temp, body);
       await fs.rename(temp, file);
       this.stats.writes++;
     } catch (error) {
@@ -120,6 +135,13 @@ export class DiskCache implements CacheStore {
   async size(): Promise<number> {
     await this.scan();
     return this.total;
+  }
+
+  private async discard(file: string, recursive: boolean): Promise<void> {
+    this.stats.corrupt++;
+    this.log(`discarding corrupt cache entry ${path.basename(file)}`);
+    await fs.rm(file, { force: true, recursive }).catch(() => undefined);
+    this.forget(file);
   }
 
   private forget(file: string): void {
@@ -176,15 +198,23 @@ export class DiskCache implements CacheStore {
   }
 }
 
-/** Serialises a payload with its integrity header. */
-export function encodeEntry(payload: string): Buffer {
+/** Serialises a payload with its integrity header, which binds it to its key. */
+export function encodeEntry(key: string, payload: string): Buffer {
   const bytes = Buffer.from(payload, "utf8");
-  const digest = createHash("sha256").update(bytes).digest("hex");
-  return Buffer.concat([Buffer.from(`${magic} ${bytes.length} ${digest}\n`, "latin1"), bytes]);
+  return Buffer.concat([Buffer.from(`${magic} ${bytes.length} ${entryDigest(key, bytes)}\n`, "latin1"), bytes]);
 }
 
-/** Returns the payload of a well-formed entry, or null when anything about it is wrong. */
-export function decodeEntry(data: Buffer): string | null {
+/**
+ * The checksum of an entry: SHA-256 over the key's SHA-256 (fixed length, so the boundary between key
+ * and payload is unambiguous) and the payload bytes.
+ */
+function entryDigest(key: string, bytes: Buffer): string {
+  const keyHash = createHash("sha256").update(key).digest();
+  return createHash("sha256").update(keyHash).update(bytes).digest("hex");
+}
+
+/** Returns the payload of a well-formed entry written for `key`, or null when anything about it is wrong. */
+export function decodeEntry(data: Buffer, key: string): string | null {
   const newline = data.indexOf(0x0a);
   if (newline < 0 || newline > 200) return null;
   const header = data.subarray(0, newline).toString("latin1").split(" ");
@@ -193,7 +223,7 @@ export function decodeEntry(data: Buffer): string | null {
   const digest = header[3];
   const bytes = data.subarray(newline + 1);
   if (!Number.isInteger(length) || bytes.length !== length) return null;
-  if (createHash("sha256").update(bytes).digest("hex") !== digest) return null;
+  if (entryDigest(key, bytes) !== digest) return null;
   return bytes.toString("utf8");
 }
 

@@ -56,10 +56,50 @@ describe("disk cache", () => {
     });
   }
 
-  it("decodes only well-formed entries", () => {
-    assert.equal(decodeEntry(encodeEntry("abc")), "abc");
-    assert.equal(decodeEntry(Buffer.from("PINSIGHT-CACHE 1 3 deadbeef\nabc")), null);
-    assert.equal(decodeEntry(Buffer.from("no header at all")), null);
+  it("decodes only well-formed entries written for the same key", () => {
+    assert.equal(decodeEntry(encodeEntry("k", "abc"), "k"), "abc");
+    assert.equal(decodeEntry(encodeEntry("k", "abc"), "other"), null, "the checksum binds the key");
+    assert.equal(decodeEntry(Buffer.from("PINSIGHT-CACHE 2 3 deadbeef\nabc"), "k"), null);
+    assert.equal(decodeEntry(Buffer.from("no header at all"), "k"), null);
+  });
+
+  it("rejects a valid entry copied onto another key's file, so one project is never read as another", async () => {
+    const cache = new DiskCache({ directory: dir });
+    await cache.write("simple https://index/simple/a/", '{"files":["a-1.whl"]}');
+    await cache.write("simple https://index/simple/b/", '{"not-found":404}');
+    const a = cache.fileFor("simple https://index/simple/a/");
+    await fs.copyFile(cache.fileFor("simple https://index/simple/b/"), a);
+    assert.equal(await cache.read("simple https://index/simple/a/"), null);
+    assert.equal(cache.stats.corrupt, 1);
+    assert.equal(await cache.read("simple https://index/simple/b/"), '{"not-found":404}');
+  });
+
+  it("removes a directory found where an entry belongs, and can write the entry again", async () => {
+    const logs: string[] = [];
+    const cache = new DiskCache({ directory: dir, log: (m) => logs.push(m) });
+    const file = cache.fileFor("k");
+    await fs.mkdir(path.join(file, "inside"), { recursive: true });
+    assert.equal(await cache.read("k"), null);
+    assert.equal(cache.stats.corrupt, 1);
+    await cache.write("k", "v");
+    assert.equal(cache.stats.writeFailures, 0, "the write is not blocked by the directory");
+    assert.equal(await cache.read("k"), "v");
+    assert.ok(!logs.some((l) => /memory only/.test(l)), logs.join(" | "));
+  });
+
+  it("drops an entry of the previous format quietly, without counting it as damage", async () => {
+    const logs: string[] = [];
+    const cache = new DiskCache({ directory: dir, log: (m) => logs.push(m) });
+    const file = cache.fileFor("k");
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(
+      file,
+      "PINSIGHT-CACHE 1 3 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\nabc",
+    );
+    assert.equal(await cache.read("k"), null);
+    assert.equal(cache.stats.corrupt, 0);
+    assert.deepEqual(logs, []);
+    assert.deepEqual(await listFiles(dir), []);
   });
 
   it("evicts the least recently used entries beyond the size cap", async () => {
