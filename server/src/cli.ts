@@ -26,6 +26,7 @@ import { detectTargetPython } from "./core/python/targetPython";
 import { readTargetPythonSources } from "./node/targetPythonFiles";
 import { indexFindings, type IndexSnapshot } from "./core/analysis/indexFindings";
 import { formatVersionsText, versionsReport } from "./core/analysis/versionsReport";
+import { plainText } from "./core/analysis/markdown";
 import { normalizeName, isValidName } from "./core/parsing/names";
 import { compareVersions, parseVersion } from "./core/pep440/version";
 import { IndexService } from "./indexService";
@@ -268,7 +269,9 @@ async function runVersions(options: CliOptions, io: CliIo): Promise<number> {
     service.dispose();
     const view = snapshot.view(name);
     if (!view || view.state === "error" || view.state === "pending") {
-      io.stderr(`pinsight: could not get ${name} from the index: ${view?.errors.join("; ") ?? "no answer"}\n`);
+      io.stderr(
+        `pinsight: could not get ${name} from the index: ${terminalText(view?.errors.join("; ") ?? "no answer")}\n`,
+      );
       return 2;
     }
     if (view.state === "not-found") {
@@ -276,9 +279,10 @@ async function runVersions(options: CliOptions, io: CliIo): Promise<number> {
       return 1;
     }
     const report = versionsReport(view, pythons);
-    if (options.format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    if (options.format === "json") io.stdout(`${inertJson(JSON.stringify(report, null, 2))}\n`);
     else io.stdout(formatVersionsText(report, pythons));
-    if (view.errors.length > 0) io.stderr(`pinsight: some indexes could not be asked: ${view.errors.join("; ")}\n`);
+    if (view.errors.length > 0)
+      io.stderr(`pinsight: some indexes could not be asked: ${terminalText(view.errors.join("; "))}\n`);
     return 0;
   } finally {
     await runtime.close();
@@ -594,7 +598,7 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
 
   const all = json.flatMap((file) => file.diagnostics);
   if (format === "json") {
-    io.stdout(`${JSON.stringify({ files: json }, null, 2)}\n`);
+    io.stdout(`${inertJson(JSON.stringify({ files: json }, null, 2))}\n`);
   } else if (format === "github") {
     io.stdout(formatGithub(all.map(reportDiagnostic)));
   } else if (format === "sarif") {
@@ -608,12 +612,16 @@ async function runCheck(options: CliOptions, io: CliIo): Promise<number> {
       { name: "Pinsight", version: pinsightVersion, informationUri: "https://example.invalid/pinsight" },
       rules,
     );
-    io.stdout(`${JSON.stringify(log, null, 2)}\n`);
+    io.stdout(`${inertJson(JSON.stringify(log, null, 2))}\n`);
   } else {
     for (const file of json) {
-      io.stdout(`${file.path}: target Python ${file.python.join(", ")} (from ${file.pythonSource})\n`);
+      io.stdout(
+        `${terminalText(`${file.path}: target Python ${file.python.join(", ")} (from ${file.pythonSource})`)}\n`,
+      );
       for (const d of file.diagnostics) {
-        io.stdout(`${d.file}:${d.line}:${d.range.start.character + 1}: ${d.severity} [${d.code}] ${d.message}\n`);
+        io.stdout(
+          `${terminalText(`${d.file}:${d.line}:${d.range.start.character + 1}: ${d.severity} [${d.code}] ${d.message}`)}\n`,
+        );
       }
     }
     const count = json.reduce((n, f) => n + f.requirements.length, 0);
@@ -673,6 +681,28 @@ function lockRequirements(
       requiredBy: requiredBy(lock, entry.normalizedName).map((chain) => chain.join(" ← ")),
     };
   });
+}
+
+/**
+ * One line of text output. Messages quote package indexes (a yank reason, an error body) and the
+ * checked files, which in CI come from a pull request: control characters (an ANSI escape could
+ * rewrite the terminal or the job log) and bidirectional overrides are replaced, and the line is
+ * capped so one hostile string cannot flood the log.
+ */
+function terminalText(text: string): string {
+  return plainText(text, 4000);
+}
+
+/**
+ * JSON output that is also safe on a terminal. `JSON.stringify` escapes C0 controls but leaves DEL,
+ * C1 controls (U+009B acts as CSI on some terminals), line separators and bidirectional overrides as
+ * they are; they only occur inside strings, where `\uXXXX` is the same value to a JSON reader.
+ */
+function inertJson(json: string): string {
+  return json.replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function reportDiagnostic(d: JsonDiagnostic): ReportDiagnostic {

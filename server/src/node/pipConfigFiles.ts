@@ -302,9 +302,10 @@ export async function loadNetrc(env: Env, homedir: string = os.homedir()): Promi
     const netrc = parseNetrc(outcome.text);
     const warnings = outcome.warning === undefined ? [] : [`${file}: ${outcome.warning}.`];
     if (netrc.error !== undefined) {
-      warnings.push(
-        `${file} line ${netrc.error.line}: ${netrc.error.message} (requests ignores a malformed netrc file)`,
-      );
+      // Python's message quotes the offending token, which in a netrc file is often a piece of a
+      // password (one with a space, say). Logs never show credentials, so the token is left out.
+      const message = netrc.error.message.replace(/^(bad (?:toplevel|follower) token) .*$/s, "$1 (not shown)");
+      warnings.push(`${file} line ${netrc.error.line}: ${message} (requests ignores a malformed netrc file)`);
     }
     return { path: file, netrc, warnings };
   }

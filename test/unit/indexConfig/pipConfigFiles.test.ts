@@ -241,7 +241,9 @@ describe("pip configuration files", () => {
       await write("home/.netrc", "machine a.example port 21\n");
       const loaded = await loadNetrc({}, home);
       assert.notEqual(loaded.netrc?.error, undefined);
-      assert.match(loaded.warnings.join("\n"), /bad follower token 'port'.*requests ignores/);
+      // The token is not quoted: in a netrc file it may be a piece of a password.
+      assert.match(loaded.warnings.join("\n"), /line 1: bad follower token \(not shown\).*requests ignores/);
+      assert.doesNotMatch(loaded.warnings.join("\n"), /port/);
     });
   });
 });

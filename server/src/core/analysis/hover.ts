@@ -160,7 +160,9 @@ function indexLines(
     return lines;
   }
   const metadata = snapshot.metadata?.(name);
-  if (metadata?.summary) lines.push(`*${escapeMarkdown(metadata.summary.slice(0, 300))}*`, "");
+  // A summary of only spaces or control characters would leave a bare `**` behind.
+  const summary = metadata?.summary ? escapeMarkdown(metadata.summary.slice(0, 300)) : "";
+  if (summary !== "") lines.push(`*${summary}*`, "");
   const releases = view.releases.filter((r) => !r.legacy);
   const latest = releases.find((r) => !r.yanked && parseVersion(r.version)?.isPrerelease === false);
   const newest = releases.find((r) => !r.yanked);
@@ -296,7 +298,9 @@ function safeLink(label: string, url: string): string | null {
   const href = parsed
     .toString()
     .replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-  return `[${escapeMarkdown(label.slice(0, 60))}](${href})`;
+  // A label of only spaces or control characters would make an invisible link: name the host instead.
+  const text = escapeMarkdown(label.slice(0, 60)) || escapeMarkdown(parsed.host);
+  return `[${text}](${href})`;
 }
 
 function releaseFacts(release: { uploadTime: string | null; requiresPython: readonly string[] }): string {

@@ -61,7 +61,8 @@ function describeRelease(release: Release, pythons: readonly string[]): Versions
     version: release.version,
     prerelease: version !== null && version.isPrerelease,
     yanked: release.yanked,
-    yankedReason: release.yanked ? release.yankedReason || null : null,
+    // The reason is index text: the JSON contract carries it inert and capped, like every other output.
+    yankedReason: release.yanked && release.yankedReason ? plainText(release.yankedReason, 1000) : null,
     requiresPython: release.requiresPython.length === 0 ? null : release.requiresPython.join(" | "),
     uploadTime: release.uploadTime,
     files: kinds,

@@ -44,3 +44,15 @@ export function resolveFileUrl(href: string, baseUrl: string): string | null {
   url.password = "";
   return url.toString();
 }
+
+/**
+ * PEP 700 asks for `YYYY-MM-DDTHH:MM:SS.ffffffZ`; real indexes also send it without fraction, without
+ * zone or with an offset. Anything else is not a time: it is untrusted text that would otherwise be
+ * shown as a "release date" in hovers, messages and completions.
+ */
+const uploadTimePattern = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/** The upload time when `value` is an ISO 8601 date or date-time string, else null. */
+export function uploadTimeOf(value: unknown): string | null {
+  return typeof value === "string" && value.length <= 40 && uploadTimePattern.test(value) ? value : null;
+}

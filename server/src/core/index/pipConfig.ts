@@ -52,6 +52,14 @@ function pyRstrip(text: string): string {
 const sectionPattern = /^\[([^\n]+)\]/;
 
 /**
+ * The message for a line that is not a section, an option or a continuation. configparser quotes the
+ * line; it is not quoted here because a stray line of a pip.conf is often a piece of an index URL or
+ * token, and the message ends up in logs.
+ */
+const unparsableLine =
+  "Source contains parsing errors (a line that is neither a section, an option nor a continuation)";
+
+/**
  * Parses INI text the way `RawConfigParser.read` does (Python 3.11, `strict=True`,
  * `allow_no_value=False`, `empty_lines_in_values=True`, no inline comments, no interpolation).
  * Any error configparser raises (missing section header, duplicate section or option, a line
@@ -110,12 +118,12 @@ export function parseIni(input: string): IniParseResult {
     }
     const delimiter = value.search(/[=:]/);
     if (delimiter < 0) {
-      firstError ??= { message: `Source contains parsing errors: ${JSON.stringify(line)}`, line: lineNumber };
+      firstError ??= { message: unparsableLine, line: lineNumber };
       continue;
     }
     const name = pyRstrip(value.slice(0, delimiter)).toLowerCase();
     if (name === "") {
-      firstError ??= { message: `Source contains parsing errors: ${JSON.stringify(line)}`, line: lineNumber };
+      firstError ??= { message: unparsableLine, line: lineNumber };
     }
     const key = `${sectionName}\u0000${name}`;
     if (added.has(key)) {

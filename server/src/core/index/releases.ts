@@ -1,5 +1,7 @@
 import { parseSpecifierSet, type SpecifierSet } from "../pep440/specifier";
 import { canonicalizeVersion, compareVersions, parseVersion, type Version } from "../pep440/version";
+import { pyStrip } from "../pep440/pyString";
+import { uploadTimeOf } from "./pageCommon";
 import type { IndexFile, ProjectPage, Release, WheelTags } from "./releaseModel";
 
 const releaseCache = new WeakMap<ProjectPage, Release[]>();
@@ -20,7 +22,10 @@ export function groupReleases(page: ProjectPage): Release[] {
     const key = parsed ? canonicalizeVersion(file.version) : `legacy:${file.version}`;
     const group = groups.get(key);
     if (group) group.files.push(file);
-    else groups.set(key, { version: file.version, parsed, files: [file] });
+    // packaging strips Python whitespace around a version, so "9.9\n" (from a file name such as
+    // "pkg-9.9%0A.tar.gz") is release 9.9. The spelling shown, pinned and completed is the stripped one:
+    // a line break or control character from the index must never reach a message or an edit.
+    else groups.set(key, { version: parsed ? pyStrip(file.version) : file.version, parsed, files: [file] });
   }
   const releases: { release: Release; parsed: Version | null }[] = [];
   for (const group of groups.values()) {
@@ -29,8 +34,9 @@ export function groupReleases(page: ProjectPage): Release[] {
     const reason = yankedFiles.find((f) => f.yankedReason !== null && f.yankedReason !== "")?.yankedReason ?? null;
     let uploadTime: string | null = null;
     for (const file of group.files) {
-      if (file.uploadTime !== null && (uploadTime === null || file.uploadTime < uploadTime))
-        uploadTime = file.uploadTime;
+      // Checked again here because cached pages may predate the reader's check.
+      const time = uploadTimeOf(file.uploadTime);
+      if (time !== null && (uploadTime === null || time < uploadTime)) uploadTime = time;
     }
     const requiresPython = [
       ...new Set(group.files.map((f) => f.requiresPython).filter((r): r is string => r !== null && r.trim() !== "")),

@@ -1,5 +1,5 @@
 import { parseDistFilename } from "./filenames";
-import { checkApiVersion, resolveFileUrl, type PageResult } from "./pageCommon";
+import { checkApiVersion, resolveFileUrl, uploadTimeOf, type PageResult } from "./pageCommon";
 import type { CoreMetadata, IndexFile, ProjectStatus } from "./releaseModel";
 
 /**
@@ -72,7 +72,7 @@ function readFile(raw: unknown, pageUrl: string, name: string): IndexFile | null
   const requiresPython =
     typeof raw["requires-python"] === "string" && raw["requires-python"].trim() !== "" ? raw["requires-python"] : null;
   const size = typeof raw["size"] === "number" && Number.isFinite(raw["size"]) && raw["size"] >= 0 ? raw["size"] : null;
-  const uploadTime = typeof raw["upload-time"] === "string" ? raw["upload-time"] : null;
+  const uploadTime = uploadTimeOf(raw["upload-time"]);
   return {
     filename,
     url,

@@ -60,7 +60,9 @@ function indexLines(lock: ParsedLock, entry: LockEntry, snapshot: IndexSnapshot,
   if (view.state === "error")
     return [...lines, `Could not reach the index: ${escapeMarkdown(view.errors.join("; ").slice(0, 300))}`];
   const metadata = snapshot.metadata?.(entry.normalizedName);
-  if (metadata?.summary) lines.push(`*${escapeMarkdown(metadata.summary.slice(0, 300))}*`, "");
+  // A summary of only spaces or control characters would leave a bare `**` behind.
+  const summary = metadata?.summary ? escapeMarkdown(metadata.summary.slice(0, 300)) : "";
+  if (summary !== "") lines.push(`*${summary}*`, "");
   const latest = view.releases.find((r) => !r.legacy && !r.yanked && cachedVersion(r.version)?.isPrerelease === false);
   if (latest)
     lines.push(`- Latest release: ${inlineCode(latest.version)}${dateOf(latest) ? ` (${dateOf(latest) ?? ""})` : ""}`);
