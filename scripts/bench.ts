@@ -614,6 +614,8 @@ async function main(): Promise<void> {
 if (process.argv.includes("--locks-only")) console.log(JSON.stringify(benchLockParsing(5), null, 1));
 else if (process.argv.includes("--editor-only"))
   void benchFirstDiagnostics().then((r) => console.log(JSON.stringify(r)));
+else if (process.argv.includes("--lsp-only"))
+  void benchLsp({ quick, root: process.cwd() }).then((r) => console.log(JSON.stringify(r, null, 1)));
 else if (process.argv.includes("--intelligence-only"))
   void benchIntelligence(false).then((r) => console.log(JSON.stringify(r)));
 else void main();

@@ -39,8 +39,11 @@ export interface LspBenchResult {
   packages: number;
   /** didOpen → the first publishDiagnostics that includes index findings, warm disk cache, fresh server each sample. */
   didOpenWarm: { p50Ms: number; p95Ms: number };
-  /** One line changed (incremental) → the next publishDiagnostics for that version. */
-  didChange: { p50Ms: number; p95Ms: number };
+  /**
+   * One line changed (incremental) → the next publishDiagnostics for that version; `server*` is the
+   * part spent inside the server on analysis and conversion (the rest is transport and scheduling).
+   */
+  didChange: { p50Ms: number; p95Ms: number; serverP50Ms: number; serverP95Ms: number };
   hover: { p50Ms: number; p95Ms: number };
   codeAction: { p50Ms: number; p95Ms: number };
   /** Inside the server, over the whole run: the worst maximum and the worst p99 of any server. */
@@ -73,6 +76,8 @@ const settings = { pythonVersion: "3.12" };
 interface ServerStats {
   readonly rssMb: number;
   readonly eventLoop: { readonly maxMs: number; readonly p99Ms: number } | null;
+  /** The server's own time per push since the last reset. */
+  readonly push: { readonly count: number; readonly p50Ms: number; readonly p95Ms: number } | null;
 }
 
 /** One publishDiagnostics as received: when, for which version, and how many index findings it had. */
@@ -246,8 +251,8 @@ class BenchServer {
   }
 
   /** Asks the server for its figures at the end of `phase` and keeps the worst event-loop delay. */
-  async stats(phase: string): Promise<ServerStats> {
-    const stats = await this.connection.sendRequest<ServerStats>("pinsight/stats");
+  async stats(phase: string, reset = false): Promise<ServerStats> {
+    const stats = await this.connection.sendRequest<ServerStats>("pinsight/stats", { reset });
     trace(
       `${phase}: RSS ${stats.rssMb.toFixed(0)} MB, event loop max ${stats.eventLoop?.maxMs.toFixed(0)} ms, ` +
         `p99 ${stats.eventLoop?.p99Ms.toFixed(0)} ms`,
@@ -595,6 +600,7 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
     const server = await BenchServer.start(session);
     let interactive: {
       changes: number[];
+      changeServer: { readonly p50Ms: number; readonly p95Ms: number };
       hovers: number[];
       actions: number[];
       rssIdleMb: number;
@@ -609,8 +615,9 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       await server.firstPush(ha.uri, opened, (p) => p.indexFindings >= ha.completeIndexFindings);
       const rssAfterLargeMb = (await server.stats("large file analysed")).rssMb;
 
+      await server.stats("before the edits", true);
       const changes = await timedChanges(server, ha, quick ? 20 : 100);
-      await server.stats("didChange");
+      const changeStats = await server.stats("didChange");
 
       // Hover and code action on another pinned line; the context carries the diagnostics an editor
       // would send for that line (an unpinned or ranged line's, when the file has such a line).
@@ -649,7 +656,15 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       if (!quick) {
         rssAfter200DocsMb = await manyDocuments(server, path.join(home, "services"), ha.names, 150_000);
       }
-      interactive = { changes, hovers, actions, rssIdleMb, rssAfterLargeMb, rssAfter200DocsMb };
+      interactive = {
+        changes,
+        changeServer: changeStats.push ?? { count: 0, p50Ms: NaN, p95Ms: NaN },
+        hovers,
+        actions,
+        rssIdleMb,
+        rssAfterLargeMb,
+        rssAfter200DocsMb,
+      };
     } finally {
       await server.stop();
     }
@@ -696,7 +711,11 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       lines: ha.text.endsWith("\n") ? ha.text.split("\n").length - 1 : ha.text.split("\n").length,
       packages: ha.names.length,
       didOpenWarm: percentiles(openSamples),
-      didChange: percentiles(interactive.changes),
+      didChange: {
+        ...percentiles(interactive.changes),
+        serverP50Ms: interactive.changeServer.p50Ms,
+        serverP95Ms: interactive.changeServer.p95Ms,
+      },
       hover: percentiles(interactive.hovers),
       codeAction: percentiles(interactive.actions),
       eventLoop: { maxDelayMs: session.loop.maxMs, p99DelayMs: session.loop.p99Ms },

@@ -27,8 +27,16 @@ export interface IndexStatus {
  * the client to refresh. Failed lookups are retried after the client's failure back-off, so an index
  * that comes back is picked up without a restart.
  */
+/** Every service gets its own range of revisions, so a rebuilt service never repeats an old one. */
+let lastEpoch = 0;
+
 export class IndexService {
-  private readonly views = new Map<string, PackageView>();
+  /** Settled merged views by package, then by index set. */
+  private readonly views = new Map<string, Map<string, PackageView>>();
+  /** Per package, a counter bumped whenever anything known about it changes (see `revision`). */
+  private readonly revisions = new Map<string, number>();
+  /** Bumped when everything may have changed (reset, retry); part of every revision. */
+  private epoch = ++lastEpoch;
   private readonly queued = new Set<string>();
   private total = 0;
   private done = 0;
@@ -73,7 +81,7 @@ export class IndexService {
     ];
     const metadataIndex = (name: string): IndexTarget | undefined => {
       // The JSON API of the first index that lists the package (PyPI-style indexes only).
-      const view = this.views.get(`${key}\u0000${name}`);
+      const view = this.views.get(name)?.get(key);
       return indexes.find((index) => view?.foundOn.includes(index.display) ?? true);
     };
     return {
@@ -88,6 +96,7 @@ export class IndexService {
         const index = metadataIndex(name);
         if (!index || this.client.peekMetadata(index.url, name, null) !== undefined) return;
         await this.client.getMetadata(index.url, name, null, signal).catch(() => undefined);
+        this.touch(name);
       },
       releaseMetadata: (name, version) => {
         const index = metadataIndex(name);
@@ -101,8 +110,17 @@ export class IndexService {
           return this.metadataJobs.has(`${index.url}\u0000${name}\u0000${version}`) ? undefined : null;
         return answer.kind === "found" ? answer.meta : null;
       },
-      settle: async (signal) => {
-        while (this.busy() && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 10));
+      settle: async (signal, name) => {
+        // A hover waits for its own package only: behind a hanging index every other lookup stalls,
+        // and a page already known (even stale, while it is revalidated) is answered from the cache.
+        const waiting = () =>
+          name === undefined
+            ? this.busy()
+            : this.busyWith(
+                name,
+                indexes.some((index) => this.client.peekProject(index.url, name) !== undefined),
+              );
+        while (waiting() && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 10));
       },
       ensure: (name) => {
         this.prefetch(indexes, [name]);
@@ -111,14 +129,15 @@ export class IndexService {
         const index = metadataIndex(name);
         if (!index) return;
         await this.client.getMetadata(index.url, name, version, signal).catch(() => undefined);
+        this.touch(name);
       },
       support: (name, releases, target) => {
         const index = metadataIndex(name);
         return this.supportFor(index?.url ?? null, name, releases, target);
       },
+      revision: (name) => (findLinks.length > 0 ? undefined : `${this.epoch}:${this.revisions.get(name) ?? 0}`),
       view: (name) => {
-        const cacheKey = `${key}\u0000${name}`;
-        const cached = this.views.get(cacheKey);
+        const cached = this.views.get(name)?.get(key);
         if (cached) return cached;
         const lookups: (ProjectLookup | undefined)[] = [
           ...indexes.map((index) => this.client.peekProject(index.url, name)),
@@ -127,7 +146,11 @@ export class IndexService {
         if (lookups.every((lookup) => lookup === undefined)) return undefined;
         const view = mergePackage(name, lookups);
         // Only settled views are memoised, and never those with find-links (directories change).
-        if ((view.complete || view.state === "error") && findLinks.length === 0) this.views.set(cacheKey, view);
+        if ((view.complete || view.state === "error") && findLinks.length === 0) {
+          let byIndexes = this.views.get(name);
+          if (byIndexes === undefined) this.views.set(name, (byIndexes = new Map()));
+          byIndexes.set(key, view);
+        }
         return view;
       },
     };
@@ -144,7 +167,14 @@ export class IndexService {
     for (const name of names) {
       for (const index of indexes) {
         const key = `${index.url}\u0000${name}`;
-        if (this.queued.has(key) || this.client.isSettled(index.url, name)) continue;
+        if (this.queued.has(key)) continue;
+        if (this.client.isSettled(index.url, name)) {
+          // A failure still in its back-off is retried when that ends: the timer an earlier failure
+          // started may fire before then, and nothing else would ever retry this one.
+          const retryAt = this.retryTimer === null ? this.client.retryAt(index.url, name) : null;
+          if (retryAt !== null) this.scheduleRetry(retryAt - Date.now());
+          continue;
+        }
         this.queued.add(key);
         started++;
         this.total++;
@@ -161,7 +191,7 @@ export class IndexService {
           .finally(() => {
             this.queued.delete(key);
             this.done++;
-            this.forgetViews(name);
+            this.touch(name);
             this.scheduleNotify();
           });
       }
@@ -208,6 +238,7 @@ export class IndexService {
       .catch((error: unknown) => this.hooks.log(`Python support of ${name} failed: ${String(error)}`))
       .finally(() => {
         this.supportJobs.delete(key);
+        this.touch(name);
         this.scheduleNotify();
       });
     return undefined;
@@ -223,6 +254,15 @@ export class IndexService {
     return this.queued.size > 0 || this.supportJobs.size > 0 || this.metadataJobs.size > 0;
   }
 
+  /** Whether metadata or a support search of `name` is in flight, or its page while nothing is `known`. */
+  private busyWith(name: string, known: boolean): boolean {
+    const of = (key: string) => key.split("\u0000")[1] === name;
+    for (const key of this.supportJobs) if (of(key)) return true;
+    for (const key of this.metadataJobs) if (of(key)) return true;
+    if (!known) for (const key of this.queued) if (of(key)) return true;
+    return false;
+  }
+
   /** Fetches one release's JSON API metadata in the background and announces it through `onData`. */
   private loadMetadataInBackground(indexUrl: string, name: string, version: string): void {
     const key = `${indexUrl}\u0000${name}\u0000${version}`;
@@ -233,6 +273,7 @@ export class IndexService {
       .catch(() => undefined)
       .finally(() => {
         this.metadataJobs.delete(key);
+        this.touch(name);
         this.scheduleNotify();
       });
   }
@@ -240,6 +281,7 @@ export class IndexService {
   /** Forgets memoised views, e.g. after the cache was cleared or settings changed. */
   reset(): void {
     this.views.clear();
+    this.epoch = ++lastEpoch;
     for (const [key, support] of this.supports) if (support === null) this.supports.delete(key);
     this.client.forgetFailures();
     this.lastError = null;
@@ -263,36 +305,48 @@ export class IndexService {
     };
   }
 
-  private forgetViews(name: string): void {
-    const suffix = `\u0000${name}`;
-    for (const key of this.views.keys()) if (key.endsWith(suffix)) this.views.delete(key);
+  /** Records that something about a package changed: its memoised views go and its revision moves. */
+  private touch(name: string): void {
+    this.views.delete(name);
+    this.revisions.set(name, (this.revisions.get(name) ?? 0) + 1);
   }
 
   private scheduleNotify(): void {
-    if (this.notifyTimer || this.disposed) return;
-    // Coalesce bursts of answers (a cold file asks for hundreds of packages) into a few refreshes.
-    this.notifyTimer = setTimeout(() => {
-      this.notifyTimer = null;
-      if (this.queued.size === 0) {
-        this.total = 0;
-        this.done = 0;
-      }
-      this.publishStatus();
-      this.hooks.onData();
-    }, 50);
+    if (this.disposed) return;
+    // When nothing else is in flight (a warm cache answered everything), analyses run at once.
+    const drained = !this.busy();
+    if (this.notifyTimer) {
+      if (!drained) return;
+      clearTimeout(this.notifyTimer);
+    }
+    // Otherwise bursts of answers (a cold file asks for hundreds of packages) are coalesced into a few
+    // refreshes.
+    this.notifyTimer = setTimeout(
+      () => {
+        this.notifyTimer = null;
+        if (this.queued.size === 0) {
+          this.total = 0;
+          this.done = 0;
+        }
+        this.publishStatus();
+        this.hooks.onData();
+      },
+      drained ? 0 : 50,
+    );
   }
 
-  private scheduleRetry(): void {
+  private scheduleRetry(delayMs = this.hooks.retryDelayMs ?? 30_000): void {
     if (this.retryTimer || this.disposed) return;
     this.retryTimer = setTimeout(
       () => {
         this.retryTimer = null;
         // Analyses re-run on refresh and prefetch whatever is not settled, which retries the failures.
         this.views.clear();
+        this.epoch = ++lastEpoch;
         for (const [key, support] of this.supports) if (support === null) this.supports.delete(key);
         this.hooks.onData();
       },
-      (this.hooks.retryDelayMs ?? 30_000) + 50,
+      Math.max(0, delayMs) + 50,
     );
     this.retryTimer.unref?.();
   }

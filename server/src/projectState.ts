@@ -2,14 +2,22 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { analyzeFile, type InstalledVersions } from "./core/analysis/analyze";
 import { applySeverities, type Finding } from "./core/analysis/findings";
-import { indexFindings, type IndexSnapshot } from "./core/analysis/indexFindings";
+import { indexFindings, type IndexFindingsMemo, type IndexSnapshot } from "./core/analysis/indexFindings";
+import { AnalysisBudget, RequirementMemo } from "./core/analysis/requirementMemo";
+import { LineParseMemo } from "./core/parsing/lineParseMemo";
 import { parseRequirementsTree } from "./core/parsing/requirementsFile";
 import type { ParseCache, ParsedRequirementsFile, RequirementsTree } from "./core/parsing/requirementsModel";
 import { LineIndex } from "./core/text/lineIndex";
 import { createIncludeReader } from "./node/includeReader";
 import { findPythonEnvironment, readInstalledDistributions } from "./node/venv";
 import type { Settings } from "./settings";
-import { defaultTarget, dependencyFindings, sortPythons, type Targets } from "./core/analysis/dependencyFindings";
+import {
+  defaultTarget,
+  DependencyMemo,
+  dependencyFindings,
+  sortPythons,
+  type Targets,
+} from "./core/analysis/dependencyFindings";
 import { detectTargetPython } from "./core/python/targetPython";
 import { readTargetPythonSources } from "./node/targetPythonFiles";
 import { lockFormatOf } from "./core/locks/detect";
@@ -38,6 +46,11 @@ export interface DocumentAnalysis {
   readonly targets: Targets;
   /** For pip-compile output: the file read as a lock, whose `# via` comments say why each line is there. */
   readonly compiled: ParsedLock | undefined;
+  /**
+   * True when the analysis time budget ran out before every line had its index findings: the next
+   * analysis continues where this one stopped (see `ProjectState`'s `analysisBudgetMs`).
+   */
+  readonly partial: boolean;
 }
 
 /** An analysed lock file (poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml). */
@@ -50,6 +63,13 @@ export interface LockDocumentAnalysis {
   readonly findings: readonly Finding[];
   readonly index: IndexSnapshot | undefined;
   readonly targets: Targets;
+}
+
+/** The line results kept for one open document between its analyses. */
+interface DocumentMemo {
+  readonly lines: LineParseMemo;
+  readonly index: IndexFindingsMemo;
+  readonly dependencies: DependencyMemo;
 }
 
 /** How the project state reaches the package indexes (the server passes one; tests may omit it). */
@@ -80,6 +100,8 @@ const environmentTtlMs = 10_000;
 export class ProjectState {
   private readonly analyses = new Map<string, { generation: number; analysis: DocumentAnalysis }>();
   private readonly lockAnalyses = new Map<string, { generation: number; analysis: LockDocumentAnalysis }>();
+  /** Per document, the line results an edit can reuse (see `RequirementMemo`). */
+  private readonly memos = new Map<string, DocumentMemo>();
   /** Locks and manifests next to documents, for drift checks and "Pin to locked" fixes. */
   private readonly nearby = new NearbyFiles((file) => this.host.openFileText(file));
   private readonly environments = new Map<string, EnvironmentState>();
@@ -102,6 +124,11 @@ export class ProjectState {
       readonly onStale: () => void;
       readonly log: (message: string) => void;
       readonly index?: IndexHost;
+      /**
+       * How long one analysis may spend on lines' index findings before it defers the rest to the
+       * next analysis (the server's event loop stays responsive on large files); unlimited if absent.
+       */
+      readonly analysisBudgetMs?: number;
     },
   ) {}
 
@@ -110,8 +137,37 @@ export class ProjectState {
     this.generation++;
   }
 
+  /**
+   * Records that an open document changed (or was opened or closed) and returns the other open
+   * documents whose analyses it may change: requirements files that include it, and — for a lock file
+   * or manifest — the documents in its directory (drift and "Pin to locked" read each other there).
+   * Their cached analyses are dropped; every other document keeps its analysis.
+   */
+  changed(uri: string): string[] {
+    const file = uriToFile(uri);
+    const directory = path.dirname(file);
+    const sibling = documentKind(uri) !== "requirements" || path.basename(file).endsWith(".in");
+    const affected: string[] = [];
+    for (const [other, { analysis }] of this.analyses) {
+      if (other === uri) continue;
+      // A tree with a missing include may be waiting for exactly this file.
+      const includes = analysis.tree.files[file] !== undefined || analysis.tree.includeProblems.length > 0;
+      if (includes || (sibling && path.dirname(analysis.file) === directory)) {
+        this.analyses.delete(other);
+        affected.push(other);
+      }
+    }
+    for (const [other, { analysis }] of this.lockAnalyses) {
+      if (other === uri || path.dirname(analysis.file) !== directory) continue;
+      this.lockAnalyses.delete(other);
+      affected.push(other);
+    }
+    return affected;
+  }
+
   forget(uri: string): void {
     this.analyses.delete(uri);
+    this.memos.delete(uri);
     this.lockAnalyses.delete(uri);
   }
 
@@ -171,10 +227,22 @@ export class ProjectState {
     const document = this.host.documentText(uri);
     if (document === undefined) return undefined;
     const cached = this.analyses.get(uri);
-    if (cached !== undefined && cached.generation === this.generation && cached.analysis.version === document.version) {
+    if (
+      cached !== undefined &&
+      cached.generation === this.generation &&
+      cached.analysis.version === document.version &&
+      !cached.analysis.partial
+    ) {
       return cached.analysis;
     }
     const file = uriToFile(uri);
+    const budget =
+      this.host.analysisBudgetMs === undefined ? undefined : new AnalysisBudget(this.host.analysisBudgetMs);
+    let memo = this.memos.get(uri);
+    if (memo === undefined) {
+      memo = { lines: new LineParseMemo(), index: new RequirementMemo(), dependencies: new DependencyMemo() };
+      this.memos.set(uri, memo);
+    }
     let tree: RequirementsTree;
     let nearby: NearbyLock | null;
     if (kind === "manifest") {
@@ -189,8 +257,10 @@ export class ProjectState {
         if (candidate === file) return document.text;
         return this.host.openFileText(candidate);
       });
+      memo.lines.begin();
       tree = parseRequirementsTree(file, reader, {
         env: this.host.environmentVariables,
+        lineMemo: memo.lines,
         rootText: document.text,
         cache: this.parseCache,
       });
@@ -206,10 +276,14 @@ export class ProjectState {
         ...indexFindings(
           tree.requirements.filter((r) => r.file === file),
           index,
+          memo.index,
+          budget,
         ),
       );
       raw = dependencyFindings(raw, tree, file, index, {
         targets,
+        memo: memo.dependencies,
+        ...(budget ? { budget } : {}),
         transitive: settings.severities["transitive-range"] !== "off",
         ...(installed ? { installed } : {}),
         ...(nearby ? { locked: { versions: lockedVersions(nearby.lock), label: nearby.name } } : {}),
@@ -237,6 +311,7 @@ export class ProjectState {
               this.nearby.text(path.resolve(path.dirname(file), relative)),
             )
           : undefined,
+      partial: (budget?.deferred ?? 0) > 0,
     };
     this.analyses.set(uri, { generation: this.generation, analysis });
     return analysis;

@@ -37,6 +37,9 @@ import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
 /** The server command behind the client's "Pin All Requirements" (argument: `{ uri }`). */
 export const pinAllCommand = "pinsight.server.pinAll";
 
+/** The environment an untrusted workspace's files are parsed with: nothing to expand. */
+const noEnvironment: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
 /**
  * Wires the LSP connection to the project state and the handlers: capabilities, settings,
  * scheduling and error handling. No domain logic lives here.
@@ -126,20 +129,28 @@ export function startServer(connection: Connection): void {
     return service;
   }
 
+  // Open documents by file path, so includes and nearby files find the editor's text without a scan.
+  const openFiles = new Map<string, string>();
   const project = new ProjectState({
     documentText: (uri) => {
       const document = documents.get(uri);
       return document === undefined ? undefined : { text: document.getText(), version: document.version };
     },
-    openFileText: (file) =>
-      documents
-        .all()
-        .find((d) => uriToFile(d.uri) === file)
-        ?.getText(),
+    openFileText: (file) => {
+      const uri = openFiles.get(file);
+      return uri === undefined ? undefined : documents.get(uri)?.getText();
+    },
     workspaceFolders: () => folders,
-    environmentVariables: process.env,
+    // An untrusted workspace gets no `${VAR}` expansion: `${SECRET}==1` in its requirements file would
+    // otherwise send the variable's value to the user's index as a project name.
+    get environmentVariables() {
+      return trusted ? process.env : noEnvironment;
+    },
     onStale: () => refreshDiagnostics(),
     log: (message) => connection.console.info(message),
+    // Index findings of a large file are computed in slices of this many milliseconds, so no analysis
+    // holds the event loop much longer (hovers and edits are answered in between).
+    analysisBudgetMs: 20,
     index: {
       snapshotFor: (tree, file, settings) => {
         const pip = pipEnvironmentNow();
@@ -273,6 +284,39 @@ export function startServer(connection: Connection): void {
     }
   }
 
+  // For the benchmark: how long the server works on each push (analysis and conversion), which the
+  // round trip measured by a client adds transport and scheduling to.
+  const pushTimes = process.env["PINSIGHT_BENCH_STATS"] === "1" ? new DurationLog() : null;
+
+  // A large file is analysed in slices (see `analysisBudgetMs`): the next slice runs after other
+  // events had their turn, and diagnostics are published when the analysis is complete or, to show
+  // progress, when the last publication is older than `progressMs`.
+  const lastPublished = new Map<string, number>();
+  const continuing = new Set<string>();
+  const progressMs = 250;
+  function continueAnalysis(uri: string): void {
+    if (continuing.has(uri)) return;
+    continuing.add(uri);
+    setImmediate(() => {
+      continuing.delete(uri);
+      void guard("analysis slice", async () => {
+        if (documents.get(uri) === undefined) return;
+        const analysis = project.analyze(uri, await settingsFor(uri));
+        if (analysis === undefined) return;
+        if (analysis.partial && performance.now() - (lastPublished.get(uri) ?? 0) < progressMs) {
+          continueAnalysis(uri);
+          return;
+        }
+        if (!pullDiagnostics) schedulePush(uri);
+        else {
+          lastPublished.set(uri, performance.now());
+          if (diagnosticRefresh) void connection.languages.diagnostics.refresh().catch(() => undefined);
+          if (analysis.partial) continueAnalysis(uri);
+        }
+      });
+    });
+  }
+
   // Push mode: one pending validation per document, coalescing bursts of edits.
   const pending = new Set<string>();
   function schedulePush(uri: string): void {
@@ -282,14 +326,21 @@ export function startServer(connection: Connection): void {
       pending.delete(uri);
       void guard("publishDiagnostics", async () => {
         const settings = await settingsFor(uri);
+        const started = performance.now();
         const lock = project.analyzeLock(uri, settings);
         if (lock !== undefined) {
-          await connection.sendDiagnostics({ uri, version: lock.version, diagnostics: lockDiagnostics(lock) });
+          const diagnostics = lockDiagnostics(lock);
+          pushTimes?.record(performance.now() - started);
+          await connection.sendDiagnostics({ uri, version: lock.version, diagnostics });
           return;
         }
         const analysis = project.analyze(uri, settings);
         if (analysis === undefined) return;
-        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: diagnosticsFor(analysis) });
+        const diagnostics = diagnosticsFor(analysis);
+        pushTimes?.record(performance.now() - started);
+        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics });
+        lastPublished.set(uri, performance.now());
+        if (analysis.partial) continueAnalysis(uri);
       });
     });
   }
@@ -376,6 +427,12 @@ export function startServer(connection: Connection): void {
   connection.onInitialized(() => {
     // The first tick reads the real (per-resource) settings soon after start-up.
     scheduleRevalidation(4000);
+    // Work the first document would otherwise wait for: pip's configuration is read and the index
+    // stack (HTTP agents, disk cache) is built while the editor is still opening files.
+    setImmediate(() => {
+      const loading = pipEnvironmentNow() === undefined ? pipLoading : undefined;
+      void loading?.then(() => void guard("warm-up", () => indexServiceFor(globalSettings)));
+    });
     // Only clients that support dynamic registration get it (Neovim 0.7 and eglot warn otherwise);
     // the others send didChangeConfiguration anyway.
     if (configurationPull && dynamicConfiguration) {
@@ -414,19 +471,31 @@ export function startServer(connection: Connection): void {
     refreshDiagnostics();
   });
 
-  documents.onDidOpen((event) => schedulePush(event.document.uri));
-  documents.onDidChangeContent((event) => {
-    // Another open document may include this one, so every analysis may now be stale.
-    project.invalidate();
-    if (pullDiagnostics) return;
-    for (const document of documents.all()) schedulePush(document.uri);
+  documents.onDidOpen((event) => {
+    openFiles.set(uriToFile(event.document.uri), event.document.uri);
     schedulePush(event.document.uri);
   });
+  documents.onDidChangeContent((event) => {
+    // Only the documents that read this one (includes, nearby locks and manifests) are re-analysed.
+    const affected = project.changed(event.document.uri);
+    if (pullDiagnostics) {
+      if (affected.length > 0 && diagnosticRefresh)
+        void connection.languages.diagnostics.refresh().catch(() => undefined);
+      return;
+    }
+    schedulePush(event.document.uri);
+    for (const uri of affected) schedulePush(uri);
+  });
   documents.onDidClose((event) => {
-    settingsCache.delete(event.document.uri);
-    project.forget(event.document.uri);
-    project.invalidate();
-    if (!pullDiagnostics) void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+    const uri = event.document.uri;
+    if (openFiles.get(uriToFile(uri)) === uri) openFiles.delete(uriToFile(uri));
+    settingsCache.delete(uri);
+    project.forget(uri);
+    const affected = project.changed(uri);
+    if (!pullDiagnostics) {
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+      for (const other of affected) schedulePush(other);
+    }
   });
 
   connection.languages.diagnostics.on(async (params, token) => {
@@ -438,6 +507,8 @@ export function startServer(connection: Connection): void {
           const lock = project.analyzeLock(params.textDocument.uri, settings);
           if (lock !== undefined) return lockDiagnostics(lock);
           const analysis = project.analyze(params.textDocument.uri, settings);
+          lastPublished.set(params.textDocument.uri, performance.now());
+          if (analysis?.partial) continueAnalysis(params.textDocument.uri);
           return analysis === undefined ? [] : diagnosticsFor(analysis);
         },
         token,
@@ -492,7 +563,7 @@ export function startServer(connection: Connection): void {
       await guard("hover metadata", () => analysis.index?.loadMetadata?.(name, controller.signal));
       await guard("hover support", async () => {
         primeHover(analysis, params.position);
-        await analysis.index?.settle?.(controller.signal);
+        await analysis.index?.settle?.(controller.signal, name);
       });
       clearTimeout(timer);
       subscription.dispose();
@@ -598,10 +669,18 @@ export function startServer(connection: Connection): void {
   // sampling timer wakes the process every 10 ms, which a normal session should not pay for.
   const loopDelay = process.env["PINSIGHT_BENCH_STATS"] === "1" ? monitorEventLoopDelay({ resolution: 10 }) : null;
   loopDelay?.enable();
-  connection.onRequest("pinsight/stats", () => ({
-    rssMb: process.memoryUsage.rss() / (1024 * 1024),
-    eventLoop: loopDelay ? { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 } : null,
-  }));
+  connection.onRequest("pinsight/stats", (params: { reset?: unknown } | undefined) => {
+    const stats = {
+      rssMb: process.memoryUsage.rss() / (1024 * 1024),
+      eventLoop: loopDelay ? { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 } : null,
+      push: pushTimes?.summary() ?? null,
+    };
+    if (params?.reset === true) {
+      loopDelay?.reset();
+      pushTimes?.reset();
+    }
+    return stats;
+  });
 
   connection.onShutdown(async () => {
     if (revalidateTimer) clearTimeout(revalidateTimer);
@@ -611,4 +690,24 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/** The durations of recent operations, for `pinsight/stats`. */
+class DurationLog {
+  private samples: number[] = [];
+
+  record(ms: number): void {
+    this.samples.push(ms);
+    if (this.samples.length > 5000) this.samples.splice(0, this.samples.length - 5000);
+  }
+
+  reset(): void {
+    this.samples = [];
+  }
+
+  summary(): { count: number; p50Ms: number; p95Ms: number; maxMs: number } {
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    return { count: sorted.length, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: sorted[sorted.length - 1] ?? 0 };
+  }
 }

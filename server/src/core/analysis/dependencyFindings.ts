@@ -19,6 +19,7 @@ import {
   type TargetSupport,
 } from "./pythonSupport";
 import { resolveRequirement, type Resolution } from "./resolve";
+import { rebaseFinding, rebaseFix, RequirementMemo, type AnalysisBudget } from "./requirementMemo";
 
 /** The Python versions the project targets, and where that was read. */
 export interface Targets {
@@ -99,18 +100,46 @@ export function markerApplies(entry: RequirementEntry, target: string): boolean 
   return false;
 }
 
-/** Specifiers from `-c` constraint files for a package, anywhere in the tree. */
-function constraintsFor(tree: RequirementsTree, name: string): string[] {
-  const result: string[] = [];
-  for (const r of tree.requirements) {
-    if (r.constraint && r.entry.normalizedName === name && r.entry.specifier) result.push(r.entry.specifier.value);
+const constraintIndex = new WeakMap<RequirementsTree, ReadonlyMap<string, readonly string[]>>();
+
+/**
+ * Specifiers from `-c` constraint files for a package, anywhere in the tree. They are indexed once per
+ * tree: scanning the tree for every line made a 10,000-line file quadratic.
+ */
+function constraintsFor(tree: RequirementsTree, name: string): readonly string[] {
+  let index = constraintIndex.get(tree);
+  if (index === undefined) {
+    const built = new Map<string, string[]>();
+    for (const r of tree.requirements) {
+      const constrained = r.entry.normalizedName;
+      if (!r.constraint || constrained === undefined || !r.entry.specifier) continue;
+      let list = built.get(constrained);
+      if (list === undefined) built.set(constrained, (list = []));
+      list.push(r.entry.specifier.value);
+    }
+    constraintIndex.set(tree, built);
+    index = built;
   }
-  return result;
+  return index.get(name) ?? [];
 }
 
 /** Whether `--pre` is given anywhere in the tree (pip applies it to the whole run). */
 export function preAllowed(tree: RequirementsTree): boolean {
   return tree.options.some((o) => o.entry.option === "pre");
+}
+
+const namesIndex = new WeakMap<RequirementsTree, ReadonlySet<string>>();
+
+/** Every package named anywhere in the tree, computed once per tree. */
+function namesIn(tree: RequirementsTree): ReadonlySet<string> {
+  let names = namesIndex.get(tree);
+  if (names === undefined) {
+    const built = new Set<string>();
+    for (const r of tree.requirements) if (r.entry.normalizedName) built.add(r.entry.normalizedName);
+    namesIndex.set(tree, built);
+    names = built;
+  }
+  return names;
 }
 
 /**
@@ -280,6 +309,34 @@ export interface DependencyContext {
   readonly transitive?: boolean;
   /** Versions in a lock file next to the file, for "Pin to locked X (from poetry.lock)". */
   readonly locked?: { readonly versions: ReadonlyMap<string, string>; readonly label: string };
+  /**
+   * Results of earlier analyses of the same document, so an edit only re-analyses the lines it
+   * touched (see `RequirementMemo`). The caller keeps one per document.
+   */
+  readonly memo?: DependencyMemo;
+  /** With a memo: lines beyond this budget are deferred to a later pass (their findings unchanged). */
+  readonly budget?: AnalysisBudget;
+}
+
+/** What the analysis concluded about one requirement line, at the offsets it was computed at. */
+interface LineOutcome {
+  readonly insight: RequirementInsight;
+  /** Where the line's entry started when this was computed. */
+  readonly base: number;
+  readonly fix: PinFixData | undefined;
+  /** The index-aware `unpinned`/`range` messages, computed when first asked for. */
+  readonly messages: Map<string, string>;
+  /** The replacement fix for a yanked pin; undefined until asked for, null when there is none. */
+  yankFix: PinFixData | null | undefined;
+  readonly added: readonly Finding[];
+}
+
+/** The per-document memo `dependencyFindings` keeps between analyses. */
+export class DependencyMemo {
+  readonly lines = new RequirementMemo<LineOutcome | null>();
+  /** How many lines the last analysis reused and recomputed (for tests and the benchmark). */
+  reused = 0;
+  computed = 0;
 }
 
 /**
@@ -304,6 +361,27 @@ export function dependencyFindings(
   const replaced = new Map<Finding, Finding>();
   const added: Finding[] = [];
   const hashMode = tree.requiresHashes;
+  const memo = context.memo;
+  const pre = preAllowed(tree);
+  const named = namesIn(tree);
+  const isNamed = (name: string): boolean => named.has(name);
+  if (memo) {
+    memo.reused = 0;
+    memo.computed = 0;
+    memo.lines.begin(
+      JSON.stringify([
+        context.targets.versions,
+        context.targets.source,
+        hashMode,
+        pre,
+        context.transitive !== false,
+        context.installed?.label ?? null,
+        context.locked?.label ?? null,
+        snapshot.indexes.map((i) => i.display),
+      ]),
+    );
+  }
+  const fileText = tree.files[file]?.text;
   for (const requirement of tree.requirements) {
     if (requirement.file !== file || requirement.constraint) continue;
     const entry = requirement.entry;
@@ -318,11 +396,46 @@ export function dependencyFindings(
       });
       continue;
     }
-    const insight = requirementInsight(requirement, tree, snapshot, context.targets);
-    if (insight === null) continue;
-    const options = fixOptions(insight, context, hashMode);
-    const fix: PinFixData | undefined =
-      options.length > 0 ? { kind: "pin", package: insight.name, entryStart: entry.span.start, options } : undefined;
+    const compute = (recorded: IndexSnapshot, recordedNamed: (name: string) => boolean): LineOutcome | null => {
+      const insight = requirementInsight(requirement, tree, recorded, context.targets);
+      if (insight === null) return null;
+      const options = fixOptions(insight, context, hashMode);
+      const fix: PinFixData | undefined =
+        options.length > 0 ? { kind: "pin", package: insight.name, entryStart: entry.span.start, options } : undefined;
+      const lineAdded: Finding[] = [];
+      const support = supportFinding(insight, fix);
+      if (support) lineAdded.push(support);
+      const outdated = outdatedFinding(insight);
+      if (outdated) lineAdded.push(outdated);
+      if (context.transitive !== false) {
+        const transitive = transitiveFinding(insight, tree, recorded, recordedNamed);
+        if (transitive) lineAdded.push(transitive);
+      }
+      return { insight, base: entry.span.start, fix, messages: new Map(), yankFix: undefined, added: lineAdded };
+    };
+    let outcome: LineOutcome | null;
+    const name = entry.normalizedName;
+    if (memo && fileText !== undefined && name !== undefined) {
+      // Everything the line's result depends on besides the index data, which the memo tracks itself.
+      const key = [
+        fileText.slice(entry.span.start, entry.span.end),
+        entry.text,
+        context.installed?.versions.get(name) ?? "",
+        context.locked?.versions.get(name) ?? "",
+        constraintsFor(tree, name).join("\u0001"),
+      ].join("\u0000");
+      const result = memo.lines.get(key, snapshot, isNamed, compute, context.budget);
+      if (result === null) continue;
+      outcome = result.value;
+      if (result.reused) memo.reused++;
+      else memo.computed++;
+    } else {
+      outcome = compute(snapshot, isNamed);
+    }
+    if (outcome === null) continue;
+    const insight = outcome.insight;
+    const delta = entry.span.start - outcome.base;
+    const fix = outcome.fix ? rebaseFix(outcome.fix, delta) : undefined;
     const related = [
       ...(byEntry.get(entry.name.span.start) ?? []),
       ...(entry.specifier ? (byEntry.get(entry.specifier.span.start) ?? []) : []),
@@ -330,24 +443,18 @@ export function dependencyFindings(
     for (const finding of related) {
       if (finding.package !== insight.name) continue;
       if (finding.code === "unpinned" || finding.code === "range") {
-        replaced.set(finding, {
-          ...finding,
-          message: pinMessage(finding.code, insight, context),
-          ...(fix ? { fix } : {}),
-        });
+        let message = outcome.messages.get(finding.code);
+        if (message === undefined) {
+          message = pinMessage(finding.code, insight, context);
+          outcome.messages.set(finding.code, message);
+        }
+        replaced.set(finding, { ...finding, message, ...(fix ? { fix } : {}) });
       } else if (finding.code === "yanked") {
-        const yankFix = yankedFix(insight);
-        if (yankFix) replaced.set(finding, { ...finding, fix: yankFix });
+        if (outcome.yankFix === undefined) outcome.yankFix = yankedFix(insight) ?? null;
+        if (outcome.yankFix) replaced.set(finding, { ...finding, fix: rebaseFix(outcome.yankFix, delta) });
       }
     }
-    const support = supportFinding(insight, fix);
-    if (support) added.push(support);
-    const outdated = outdatedFinding(insight);
-    if (outdated) added.push(outdated);
-    if (context.transitive !== false) {
-      const transitive = transitiveFinding(insight, tree, snapshot);
-      if (transitive) added.push(transitive);
-    }
+    for (const finding of outcome.added) added.push(rebaseFinding(finding, delta));
   }
   const result = findings.map((f) => replaced.get(f) ?? f).concat(added);
   result.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
@@ -605,6 +712,7 @@ export function looseDependencies(
   insight: RequirementInsight,
   tree: RequirementsTree,
   snapshot: IndexSnapshot,
+  isNamed: (name: string) => boolean = (name) => namesIn(tree).has(name),
 ): LooseDependency[] {
   const entry = insight.requirement.entry;
   const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
@@ -613,8 +721,6 @@ export function looseDependencies(
   if (!release || release.uploadTime === null) return [];
   const meta = snapshot.releaseMetadata?.(insight.name, release.version);
   if (!meta || !meta.requiresDist) return [];
-  const named = new Set<string>();
-  for (const r of tree.requirements) if (r.entry.normalizedName) named.add(r.entry.normalizedName);
   const extras = entry.extras.map((e) => e.value);
   const loose: LooseDependency[] = [];
   const seen = new Set<string>();
@@ -623,7 +729,7 @@ export function looseDependencies(
     if (!parsed.ok || parsed.requirement.url !== undefined) continue;
     const dependency = parsed.requirement;
     const name = normalizeName(dependency.name.value);
-    if (name === insight.name || named.has(name) || seen.has(name)) continue;
+    if (name === insight.name || seen.has(name) || isNamed(name)) continue;
     const targets = insight.perTarget
       .map((t) => t.target)
       .filter((target) => dependencyApplies(dependency.markerTree, target, extras));
@@ -664,8 +770,9 @@ function transitiveFinding(
   insight: RequirementInsight,
   tree: RequirementsTree,
   snapshot: IndexSnapshot,
+  isNamed: (name: string) => boolean,
 ): Finding | null {
-  const loose = looseDependencies(insight, tree, snapshot);
+  const loose = looseDependencies(insight, tree, snapshot, isNamed);
   if (loose.length === 0) return null;
   const entry = insight.requirement.entry;
   const display = entry.name?.value ?? insight.name;

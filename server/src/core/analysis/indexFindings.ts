@@ -7,6 +7,7 @@ import type { EffectiveRequirement } from "../parsing/requirementsModel";
 import { defaultSeverities, type Finding } from "./findings";
 import { plainText } from "./markdown";
 import { pinnedVersion } from "./pins";
+import { rebaseFinding, type AnalysisBudget, type RequirementMemo } from "./requirementMemo";
 
 /** One configured index as the analysis needs to know it. */
 export interface IndexDescription {
@@ -37,8 +38,11 @@ export interface IndexSnapshot {
    * when the index has none.
    */
   releaseMetadata?(normalizedName: string, version: string): ProjectMetadata | null | undefined;
-  /** Resolves when no background fetch or search is running, or when the signal aborts. */
-  settle?(signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when no background fetch or search is running, or when the signal aborts. With a name,
+   * only that package's work counts, and its page only while nothing at all is known about it.
+   */
+  settle?(signal: AbortSignal, normalizedName?: string): Promise<void>;
   /** Starts fetching a package that no requirement line names (a dependency of one). */
   ensure?(normalizedName: string): void;
   loadReleaseMetadata?(normalizedName: string, version: string, signal?: AbortSignal): Promise<void>;
@@ -47,6 +51,13 @@ export interface IndexSnapshot {
    * found (in the background), null when it cannot be known.
    */
   support?(normalizedName: string, releases: readonly Release[], target: string): TargetSupport | null | undefined;
+  /**
+   * A value that changes whenever anything this snapshot (or a later one from the same source) answers
+   * about the package may have changed; undefined when answers are not stable (local find-links
+   * directories, read afresh). Lets an analysis reuse a line's results while its packages' data is
+   * unchanged.
+   */
+  revision?(normalizedName: string): string | undefined;
 }
 
 /**
@@ -55,22 +66,91 @@ export interface IndexSnapshot {
  * called unknown when every configured index answered 404/410; any failure to get an answer is
  * reported as unreachable instead, and a version is only called unknown when every index answered.
  */
-export function indexFindings(requirements: readonly EffectiveRequirement[], snapshot: IndexSnapshot): Finding[] {
+export function indexFindings(
+  requirements: readonly EffectiveRequirement[],
+  snapshot: IndexSnapshot,
+  memo?: IndexFindingsMemo,
+  budget?: AnalysisBudget,
+): Finding[] {
   if (snapshot.indexes.length === 0) return [];
   const findings: Finding[] = [];
-  let unreachable: { span: Finding["span"]; errors: readonly string[]; name: string } | null = null;
+  let unreachable: { span: Finding["span"]; errors: readonly string[] } | null = null;
+  memo?.begin(JSON.stringify(snapshot.indexes));
+  const noNames = (): boolean => false;
   for (const requirement of requirements) {
     const entry = requirement.entry;
     const name = entry.normalizedName;
     if (name === undefined || entry.name === undefined || entry.form !== "pep508") continue;
-    const view = snapshot.view(name);
-    if (!view) continue;
-    if (view.errors.length > 0 && unreachable === null) {
-      unreachable = { span: entry.name.span, errors: view.errors, name };
+    const compute = (recorded: IndexSnapshot): LineIndexFindings => lineIndexFindings(requirement, recorded);
+    // A line's findings depend on its text, whether it is a constraint, and its package's index data.
+    const outcome = memo
+      ? memo.get(lineKey(requirement), snapshot, noNames, compute, budget)?.value
+      : compute(snapshot);
+    // A line deferred by the budget gets its index findings in a later pass.
+    if (outcome === undefined) continue;
+    const delta = entry.span.start - outcome.base;
+    if (outcome.errors !== null && unreachable === null) {
+      unreachable = {
+        span: { start: outcome.nameSpan.start + delta, end: outcome.nameSpan.end + delta },
+        errors: outcome.errors,
+      };
     }
+    for (const finding of outcome.findings) findings.push(rebaseFinding(finding, delta));
+  }
+  if (unreachable !== null) {
+    findings.push({
+      code: "index-unreachable",
+      severity: defaultSeverities["index-unreachable"],
+      message: `Could not reach the package index (${plainText(unreachable.errors.join("; "), 300)}). Version checks are incomplete; they resume when the index answers.`,
+      span: unreachable.span,
+      package: null,
+    });
+  }
+  return findings;
+}
+
+/**
+ * What a line's index findings depend on besides its package's data: its text, whether it is a
+ * constraint, and where its name and specifier sit relative to the line (the findings' spans).
+ */
+function lineKey(requirement: EffectiveRequirement): string {
+  const entry = requirement.entry;
+  const base = entry.span.start;
+  const relative = (span: Finding["span"] | undefined): string =>
+    span === undefined ? "" : `${span.start - base},${span.end - base}`;
+  return [
+    requirement.constraint ? "c" : "r",
+    entry.text,
+    relative(entry.name?.span),
+    relative(entry.specifier?.span),
+  ].join("\u0000");
+}
+
+/** Results of `indexFindings` per line, reused between analyses of a document. */
+export type IndexFindingsMemo = RequirementMemo<LineIndexFindings>;
+
+/** One line's index findings at the offsets they were computed at, and its index errors if any. */
+interface LineIndexFindings {
+  readonly base: number;
+  readonly nameSpan: Finding["span"];
+  readonly findings: readonly Finding[];
+  readonly errors: readonly string[] | null;
+}
+
+function lineIndexFindings(requirement: EffectiveRequirement, snapshot: IndexSnapshot): LineIndexFindings {
+  const entry = requirement.entry;
+  const name = entry.normalizedName;
+  const findings: Finding[] = [];
+  const nameSpan = entry.name?.span ?? entry.span;
+  const result = { base: entry.span.start, nameSpan, findings, errors: null };
+  if (name === undefined || entry.name === undefined) return result;
+  const view = snapshot.view(name);
+  if (!view) return result;
+  const errors = view.errors.length > 0 ? view.errors : null;
+  {
     if (view.state === "not-found") {
       // A constraint on a package that exists nowhere is harmless: constraints never request installs.
-      if (requirement.constraint) continue;
+      if (requirement.constraint) return { ...result, errors };
       const where = orList(snapshot.indexes.map((index) => locationOf(index.display)));
       findings.push({
         code: "unknown-package",
@@ -79,9 +159,9 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
         span: entry.name.span,
         package: name,
       });
-      continue;
+      return { ...result, errors };
     }
-    if (view.state !== "found") continue;
+    if (view.state !== "found") return { ...result, errors };
 
     const pinned = entry.specifier ? pinnedVersion(entry.specifier.value) : null;
     if (pinned !== null && !requirement.constraint) {
@@ -127,16 +207,7 @@ export function indexFindings(requirements: readonly EffectiveRequirement[], sna
       });
     }
   }
-  if (unreachable !== null) {
-    findings.push({
-      code: "index-unreachable",
-      severity: defaultSeverities["index-unreachable"],
-      message: `Could not reach the package index (${plainText(unreachable.errors.join("; "), 300)}). Version checks are incomplete; they resume when the index answers.`,
-      span: unreachable.span,
-      package: null,
-    });
-  }
-  return findings;
+  return { ...result, errors };
 }
 
 function indexList(urls: readonly string[]): string {

@@ -15,28 +15,28 @@ export interface LogicalLine {
   readonly content: MappedText;
   /** The comment removed from the line, if any. */
   readonly comment?: Located;
+  /** Where the physical lines it was joined from start and end in the document. */
+  readonly source: { readonly start: number; readonly end: number };
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-interface PhysicalLine {
-  readonly start: number;
-  readonly end: number;
-  readonly number: number;
-}
-
-/** Python's `str.splitlines()` boundaries: \n, \r\n, \r, \v, \f, \x1c–\x1e, \x85, U+2028, U+2029. */
-function physicalLines(text: string, from: number): PhysicalLine[] {
-  const lines: PhysicalLine[] = [];
+/**
+ * Python's `str.splitlines()` boundaries: \n, \r\n, \r, \v, \f, \x1c–\x1e, \x85, U+2028, U+2029.
+ * The lines are returned packed as `[start, end, start, end, …]` (line n, 1-based, at index 2n − 2):
+ * an object per line made 1 MB of line breaks (a million empty lines) spend most of its time in the
+ * garbage collector.
+ */
+function physicalLines(text: string, from: number): number[] {
+  const lines: number[] = [];
   let start = from;
-  let number = 1;
   // eslint-disable-next-line no-control-regex -- these are exactly Python's extra line breaks.
   if (!/[\r\v\f\x1c-\x1e\x85\u2028\u2029]/.test(text)) {
     // The common case: only \n separators, found with indexOf.
     while (start < text.length) {
       const newline = text.indexOf("\n", start);
       const end = newline < 0 ? text.length : newline;
-      lines.push({ start, end, number: number++ });
+      lines.push(start, end);
       start = end + 1;
     }
     return lines;
@@ -53,12 +53,12 @@ function physicalLines(text: string, from: number): PhysicalLine[] {
       c === 0x2028 ||
       c === 0x2029
     ) {
-      lines.push({ start, end: i, number: number++ });
+      lines.push(start, i);
       if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
       start = i + 1;
     }
   }
-  if (start < text.length) lines.push({ start, end: text.length, number });
+  if (start < text.length) lines.push(start, text.length);
   return lines;
 }
 
@@ -90,8 +90,10 @@ export function logicalLines(text: string, env: Environment = {}): LogicalLine[]
   const result: LogicalLine[] = [];
   let pending: MappedText[] = [];
   let primary = 0;
+  let pendingStart = 0;
+  let pendingEnd = 0;
 
-  const emit = (pipLine: number, raw: MappedText): void => {
+  const emit = (pipLine: number, raw: MappedText, source: { start: number; end: number }): void => {
     const cut = commentStart(raw.text);
     let comment: Located | undefined;
     let content = raw;
@@ -110,10 +112,11 @@ export function logicalLines(text: string, env: Environment = {}): LogicalLine[]
       replacements.push({ start: match.index, end: match.index + match[0].length, value });
     }
     if (replacements.length > 0) content = content.substitute(replacements);
-    result.push(comment === undefined ? { pipLine, content } : { pipLine, content, comment });
+    result.push(comment === undefined ? { pipLine, content, source } : { pipLine, content, comment, source });
   };
 
-  for (const line of lines) {
+  for (let k = 0; k < lines.length; k += 2) {
+    const line = { start: lines[k] as number, end: lines[k + 1] as number, number: k / 2 + 1 };
     const endsWithBackslash = line.end > line.start && text.charCodeAt(line.end - 1) === 92;
     const comment = isCommentLine(text, line.start, line.end);
     // Fast path: a lone comment or blank line yields nothing (most lines of a large file).
@@ -125,21 +128,25 @@ export function logicalLines(text: string, env: Environment = {}): LogicalLine[]
         : MappedText.of(text, line.start, line.end);
       if (pending.length > 0) {
         pending.push(piece);
-        emit(primary, MappedText.concat(pending));
+        emit(primary, MappedText.concat(pending), { start: pendingStart, end: line.end });
         pending = [];
       } else {
-        emit(line.number, piece);
+        emit(line.number, piece, { start: line.start, end: line.end });
       }
     } else {
-      if (pending.length === 0) primary = line.number;
+      if (pending.length === 0) {
+        primary = line.number;
+        pendingStart = line.start;
+      }
       // `line.strip("\\")` removes every leading and trailing backslash of the piece.
       let start = line.start;
       let end = line.end;
       while (start < end && text.charCodeAt(start) === 92) start++;
       while (end > start && text.charCodeAt(end - 1) === 92) end--;
       pending.push(MappedText.of(text, start, end));
+      pendingEnd = line.end;
     }
   }
-  if (pending.length > 0) emit(primary, MappedText.concat(pending));
+  if (pending.length > 0) emit(primary, MappedText.concat(pending), { start: pendingStart, end: pendingEnd });
   return result;
 }

@@ -1,5 +1,6 @@
 import { decodeRequirementsBytes } from "./decode";
 import { logicalLines, type Environment, type LogicalLine } from "./logicalLines";
+import type { LineParseMemo } from "./lineParseMemo";
 import { normalizeName } from "./names";
 import { parseRequirementParts } from "./requirementLine";
 import { parseOptionWords, type ParsedOption } from "./requirementsOptions";
@@ -26,6 +27,11 @@ import { shlexSplit } from "./shlex";
 export interface ParseOptions {
   /** Environment variables for `${VAR}` expansion. */
   readonly env?: Environment;
+  /**
+   * Lines parsed before (by an earlier parse of the same document with the same environment), reused
+   * when their text is unchanged; the caller calls `begin` once per parse.
+   */
+  readonly lineMemo?: LineParseMemo;
 }
 
 export function parseRequirementsBytes(bytes: Uint8Array, options: ParseOptions = {}): ParsedRequirementsFile {
@@ -62,8 +68,17 @@ export function parseRequirementsText(text: string, options: ParseOptions = {}):
       span: { start: cut, end: Math.min(text.length, cut + 1) },
     });
   }
+  const memo = options.lineMemo;
   for (const line of logicalLines(analysed, options.env ?? {})) {
-    const result = parseLogicalLine(line);
+    const result =
+      memo === undefined
+        ? parseLogicalLine(line)
+        : memo.get(
+            `${analysed.slice(line.source.start, line.source.end)}\u0000${line.content.text}`,
+            line.source.start,
+            line.pipLine,
+            () => parseLogicalLine(line),
+          );
     entries.push(...result.entries);
     problems.push(...result.problems);
     if (result.requiresHashes) requiresHashes = true;
@@ -247,11 +262,11 @@ export function parseRequirementsTree(
     // An unchanged included file (same stamp) is not parsed again.
     const stamp = options.cache === undefined ? undefined : reader.stamp?.(file);
     const hit = stamp === undefined ? undefined : options.cache?.get(file);
-    if (hit !== undefined && hit.stamp === stamp) return (files[file] = hit.parsed);
+    if (hit !== undefined && hit.stamp === stamp && hit.env === options.env) return (files[file] = hit.parsed);
     const remember = (parsed: ParsedRequirementsFile): ParsedRequirementsFile => {
       if (stamp !== undefined && options.cache !== undefined) {
         if (options.cache.size >= maxCachedFiles) options.cache.clear();
-        options.cache.set(file, { stamp, parsed });
+        options.cache.set(file, { stamp, parsed, env: options.env });
       }
       return (files[file] = parsed);
     };

@@ -167,5 +167,15 @@ export interface IncludeReader {
     | { readonly kind: "error"; readonly reason: string };
 }
 
-/** Parses of included files, reused while their reader stamp is unchanged. */
-export type ParseCache = Map<string, { readonly stamp: string; readonly parsed: ParsedRequirementsFile }>;
+/**
+ * Parses of included files, reused while their reader stamp and the environment object they were
+ * expanded with are unchanged (the server swaps the environment when workspace trust changes).
+ */
+export type ParseCache = Map<
+  string,
+  {
+    readonly stamp: string;
+    readonly parsed: ParsedRequirementsFile;
+    readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  }
+>;
