@@ -576,8 +576,12 @@ async function main(): Promise<void> {
       `p50 ${f(lsp.didOpenWarm.p50Ms, 0)} ms, p95 ${f(lsp.didOpenWarm.p95Ms, 0)} ms`,
     ],
     [
+      "LSP didOpen → every index finding (the analysis runs in slices)",
+      `p50 ${f(lsp.didOpenComplete.p50Ms, 0)} ms, p95 ${f(lsp.didOpenComplete.p95Ms, 0)} ms`,
+    ],
+    [
       "LSP didChange of one line → diagnostics (target p95 < 10 ms)",
-      `p50 ${f(lsp.didChange.p50Ms, 1)} ms, p95 ${f(lsp.didChange.p95Ms, 1)} ms`,
+      `p50 ${f(lsp.didChange.p50Ms, 1)} ms, p95 ${f(lsp.didChange.p95Ms, 1)} ms (in the server: p50 ${f(lsp.didChange.serverP50Ms, 1)} ms, p95 ${f(lsp.didChange.serverP95Ms, 1)} ms)`,
     ],
     ["LSP hover (target p95 < 5 ms)", `p50 ${f(lsp.hover.p50Ms)} ms, p95 ${f(lsp.hover.p95Ms)} ms`],
     ["LSP code action (target p95 < 5 ms)", `p50 ${f(lsp.codeAction.p50Ms)} ms, p95 ${f(lsp.codeAction.p95Ms)} ms`],
@@ -591,8 +595,8 @@ async function main(): Promise<void> {
     ],
     ["disk cache per 1,000 packages", `${(lsp.diskCacheBytesPer1000Packages / 1024 / 1024).toFixed(1)} MiB`],
     ...lsp.scaling.map((row): [string, string] => [
-      `scaling: ${row.requirements} requirements, warm didOpen / didChange`,
-      `${f(row.didOpenWarmMs, 0)} ms / ${f(row.didChangeMs, 1)} ms`,
+      `scaling: ${row.requirements} requirements, warm didOpen → first / all index findings, didChange`,
+      `${f(row.didOpenWarmMs, 0)} / ${f(row.didOpenCompleteMs, 0)} ms, ${f(row.didChangeMs, 1)} ms`,
     ]),
     ...locks.map((row): [string, string] => [
       `lock parsing: ${row.format} (${row.files} files, ${(row.bytes / 1e6).toFixed(2)} MB)`,

@@ -39,6 +39,8 @@ export interface LspBenchResult {
   packages: number;
   /** didOpen → the first publishDiagnostics that includes index findings, warm disk cache, fresh server each sample. */
   didOpenWarm: { p50Ms: number; p95Ms: number };
+  /** didOpen → the publishDiagnostics with every index finding (large files are analysed in slices). */
+  didOpenComplete: { p50Ms: number; p95Ms: number };
   /**
    * One line changed (incremental) → the next publishDiagnostics for that version; `server*` is the
    * part spent inside the server on analysis and conversion (the rest is transport and scheduling).
@@ -48,14 +50,14 @@ export interface LspBenchResult {
   codeAction: { p50Ms: number; p95Ms: number };
   /** Inside the server, over the whole run: the worst maximum and the worst p99 of any server. */
   eventLoop: { maxDelayMs: number; p99DelayMs: number };
-  /** Server RSS; `rssAfter200DocsMb` is NaN in quick mode, which skips that phase. */
+  /** Server RSS: idle, after the large file, and after 200 more open documents. */
   memory: { rssIdleMb: number; rssAfterLargeMb: number; rssAfter200DocsMb: number };
   diskCacheBytesPer1000Packages: number;
   /**
    * Synthetic files of 100, 1,000, 2,500 and 10,000 requirements and the Home Assistant file (2,500
    * lines, about 800 requirements), by requirements; quick mode skips 2,500 and 10,000.
    */
-  scaling: { requirements: number; didOpenWarmMs: number; didChangeMs: number }[];
+  scaling: { requirements: number; didOpenWarmMs: number; didOpenCompleteMs: number; didChangeMs: number }[];
 }
 
 /** Finding codes that need the index's answer; a push carrying any of them has seen the cache. */
@@ -423,8 +425,8 @@ function middlePinnedLine(text: string, offset = 0): { line: number; start: numb
   throw new Error("no pinned requirement line in the file");
 }
 
-/** Opens the workload in a fresh server and returns didOpen → first push with index findings. */
-async function timedOpen(session: Session, work: Workload): Promise<number> {
+/** Opens the workload in a fresh server: didOpen → the first push with index findings, and → all of them. */
+async function timedOpen(session: Session, work: Workload): Promise<{ first: number; complete: number }> {
   const server = await BenchServer.start(session);
   const requestsBefore = session.index.requests.length;
   try {
@@ -435,7 +437,7 @@ async function timedOpen(session: Session, work: Workload): Promise<number> {
       work.uri,
       start,
       (p) => p.indexFindings >= work.completeIndexFindings,
-      10_000,
+      Math.max(10_000, work.requirements * 10),
     );
     const name = path.basename(path.dirname(work.file));
     await server.stats(`didOpen ${name}`);
@@ -448,7 +450,7 @@ async function timedOpen(session: Session, work: Workload): Promise<number> {
           .map((p) => `${(p.at - start).toFixed(0)} ms (${p.indexFindings})`)
           .join(", "),
     );
-    return first.at - start;
+    return { first: first.at - start, complete: complete.at - start };
   } finally {
     await server.stop();
   }
@@ -593,7 +595,12 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
 
     // didOpen on the warm cache, a fresh server each time.
     const openSamples: number[] = [];
-    for (let i = 0; i < (quick ? 3 : 10); i++) openSamples.push(await timedOpen(session, ha));
+    const completeSamples: number[] = [];
+    for (let i = 0; i < (quick ? 3 : 10); i++) {
+      const opened = await timedOpen(session, ha);
+      openSamples.push(opened.first);
+      completeSamples.push(opened.complete);
+    }
     trace(`didOpen samples: ${openSamples.map((ms) => ms.toFixed(0)).join(", ")} ms`);
 
     // One editor session: idle, the large file, edits, hovers, code actions, then 200 more documents.
@@ -649,13 +656,8 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       const actions = await timeRequests(2, quick ? 30 : 200, codeAction);
       await server.stats("codeAction");
 
-      // Every didOpen makes the server re-analyse every open document, and each analysis looks for
-      // lock files among the open documents one by one, so this phase grows faster than the square of
-      // the documents and takes half of a full run (about a minute here); quick runs skip it.
-      let rssAfter200DocsMb = NaN;
-      if (!quick) {
-        rssAfter200DocsMb = await manyDocuments(server, path.join(home, "services"), ha.names, 150_000);
-      }
+      // 200 more documents: each open analyses that document only (and those that include it).
+      const rssAfter200DocsMb = await manyDocuments(server, path.join(home, "services"), ha.names, 150_000);
       interactive = {
         changes,
         changeServer: changeStats.push ?? { count: 0, p50Ms: NaN, p95Ms: NaN },
@@ -686,12 +688,18 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
         scaling.push({
           requirements: ha.requirements,
           didOpenWarmMs: median(openSamples),
+          didOpenCompleteMs: median(completeSamples),
           didChangeMs: median(interactive.changes),
         });
         continue;
       }
       const opens: number[] = [];
-      for (let i = 0; i < scaleRuns; i++) opens.push(await timedOpen(session, work));
+      const completes: number[] = [];
+      for (let i = 0; i < scaleRuns; i++) {
+        const opened = await timedOpen(session, work);
+        opens.push(opened.first);
+        completes.push(opened.complete);
+      }
       const scaled = await BenchServer.start(session);
       let changes: number[];
       try {
@@ -702,7 +710,12 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       } finally {
         await scaled.stop();
       }
-      scaling.push({ requirements: count, didOpenWarmMs: median(opens), didChangeMs: median(changes) });
+      scaling.push({
+        requirements: count,
+        didOpenWarmMs: median(opens),
+        didOpenCompleteMs: median(completes),
+        didChangeMs: median(changes),
+      });
       trace(`scaling ${count}: didOpen ${opens.map((ms) => ms.toFixed(0)).join(", ")} ms`);
     }
 
@@ -711,6 +724,7 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       lines: ha.text.endsWith("\n") ? ha.text.split("\n").length - 1 : ha.text.split("\n").length,
       packages: ha.names.length,
       didOpenWarm: percentiles(openSamples),
+      didOpenComplete: percentiles(completeSamples),
       didChange: {
         ...percentiles(interactive.changes),
         serverP50Ms: interactive.changeServer.p50Ms,

@@ -5,7 +5,8 @@ import { applySeverities, type Finding } from "./core/analysis/findings";
 import { indexFindings, type IndexFindingsMemo, type IndexSnapshot } from "./core/analysis/indexFindings";
 import { AnalysisBudget, RequirementMemo } from "./core/analysis/requirementMemo";
 import { LineParseMemo } from "./core/parsing/lineParseMemo";
-import { parseRequirementsTree } from "./core/parsing/requirementsFile";
+import { logicalLines, type LogicalLine } from "./core/parsing/logicalLines";
+import { maxAnalysedLength, parseRequirementsTree, preparseLines } from "./core/parsing/requirementsFile";
 import type { ParseCache, ParsedRequirementsFile, RequirementsTree } from "./core/parsing/requirementsModel";
 import { LineIndex } from "./core/text/lineIndex";
 import { createIncludeReader } from "./node/includeReader";
@@ -68,6 +69,8 @@ export interface LockDocumentAnalysis {
 /** The line results kept for one open document between its analyses. */
 interface DocumentMemo {
   readonly lines: LineParseMemo;
+  /** The last tree of a document without includes, reused while its text and environment stay. */
+  tree?: { readonly version: number; readonly env: object; readonly tree: RequirementsTree } | undefined;
   readonly index: IndexFindingsMemo;
   readonly dependencies: DependencyMemo;
 }
@@ -89,6 +92,9 @@ interface EnvironmentState {
   loading: Promise<void> | undefined;
 }
 
+/** Requirements documents longer than this are parsed in slices before their first analysis. */
+const prepareAboveLength = 32 * 1024;
+
 /** How long installed versions are trusted before the environment is read again in the background. */
 const environmentTtlMs = 10_000;
 
@@ -102,6 +108,10 @@ export class ProjectState {
   private readonly lockAnalyses = new Map<string, { generation: number; analysis: LockDocumentAnalysis }>();
   /** Per document, the line results an edit can reuse (see `RequirementMemo`). */
   private readonly memos = new Map<string, DocumentMemo>();
+  /** Large documents being parsed ahead of their first analysis (see `prepare`). */
+  private readonly preparing = new Map<string, { version: number; lines: readonly LogicalLine[]; next: number }>();
+  /** For a partial analysis: how to compute more of its lines without re-running the rest. */
+  private readonly continuations = new Map<string, (budget: AnalysisBudget) => void>();
   /** Locks and manifests next to documents, for drift checks and "Pin to locked" fixes. */
   private readonly nearby = new NearbyFiles((file) => this.host.openFileText(file));
   private readonly environments = new Map<string, EnvironmentState>();
@@ -167,7 +177,9 @@ export class ProjectState {
 
   forget(uri: string): void {
     this.analyses.delete(uri);
+    this.preparing.delete(uri);
     this.memos.delete(uri);
+    this.continuations.delete(uri);
     this.lockAnalyses.delete(uri);
   }
 
@@ -238,11 +250,7 @@ export class ProjectState {
     const file = uriToFile(uri);
     const budget =
       this.host.analysisBudgetMs === undefined ? undefined : new AnalysisBudget(this.host.analysisBudgetMs);
-    let memo = this.memos.get(uri);
-    if (memo === undefined) {
-      memo = { lines: new LineParseMemo(), index: new RequirementMemo(), dependencies: new DependencyMemo() };
-      this.memos.set(uri, memo);
-    }
+    const memo = this.memoFor(uri);
     let tree: RequirementsTree;
     let nearby: NearbyLock | null;
     if (kind === "manifest") {
@@ -257,13 +265,23 @@ export class ProjectState {
         if (candidate === file) return document.text;
         return this.host.openFileText(candidate);
       });
-      memo.lines.begin();
-      tree = parseRequirementsTree(file, reader, {
-        env: this.host.environmentVariables,
-        lineMemo: memo.lines,
-        rootText: document.text,
-        cache: this.parseCache,
-      });
+      const env = this.host.environmentVariables;
+      const last = memo.tree;
+      if (last !== undefined && last.version === document.version && last.env === env) {
+        // Re-analyses of unchanged text (index data arrived) reuse the tree: without includes it
+        // depends only on the text and the environment.
+        tree = last.tree;
+      } else {
+        memo.lines.begin();
+        tree = parseRequirementsTree(file, reader, {
+          env,
+          lineMemo: memo.lines,
+          rootText: document.text,
+          cache: this.parseCache,
+        });
+        const includes = tree.files[file]?.entries.some((e) => e.kind === "include") ?? true;
+        memo.tree = includes ? undefined : { version: document.version, env, tree };
+      }
     }
     const parsed = tree.files[file];
     if (parsed === undefined) return undefined;
@@ -272,22 +290,25 @@ export class ProjectState {
     let raw = analyzeFile(tree, file, installed ? { installed } : {});
     const index = this.host.index?.snapshotFor(tree, file, settings);
     if (index !== undefined) {
-      raw.push(
-        ...indexFindings(
-          tree.requirements.filter((r) => r.file === file),
-          index,
-          memo.index,
-          budget,
-        ),
-      );
-      raw = dependencyFindings(raw, tree, file, index, {
+      const own = tree.requirements.filter((r) => r.file === file);
+      raw.push(...indexFindings(own, index, memo.index, budget));
+      const context = {
         targets,
         memo: memo.dependencies,
-        ...(budget ? { budget } : {}),
         transitive: settings.severities["transitive-range"] !== "off",
         ...(installed ? { installed } : {}),
         ...(nearby ? { locked: { versions: lockedVersions(nearby.lock), label: nearby.name } } : {}),
-      });
+      };
+      raw = dependencyFindings(raw, tree, file, index, { ...context, ...(budget ? { budget } : {}) });
+      const lineMemos = memo;
+      if (budget !== undefined && budget.deferred > 0) {
+        this.continuations.set(uri, (slice) => {
+          indexFindings(own, index, lineMemos.index, slice, true);
+          dependencyFindings([], tree, file, index, { ...context, budget: slice, warmOnly: true });
+        });
+      } else {
+        this.continuations.delete(uri);
+      }
     }
     if (kind === "manifest" && nearby) {
       raw.push(...manifestDrift(tree, file, nearby));
@@ -315,6 +336,65 @@ export class ProjectState {
     };
     this.analyses.set(uri, { generation: this.generation, analysis });
     return analysis;
+  }
+
+  /**
+   * Parses a large requirements document ahead of its first analysis, one time slice per call, so
+   * that the analysis (which parses the whole file at once) finds its lines already parsed. Returns
+   * true while lines remain; false for small documents, other kinds, or when done.
+   */
+  prepare(uri: string): boolean {
+    const document = this.host.documentText(uri);
+    if (documentKind(uri) !== "requirements" || document === undefined) return false;
+    const length = document.text.length;
+    if (length < prepareAboveLength || length > maxAnalysedLength || this.analyses.has(uri)) return false;
+    const deadline = performance.now() + (this.host.analysisBudgetMs ?? 20);
+    let state = this.preparing.get(uri);
+    if (state === undefined || state.version !== document.version) {
+      state = {
+        version: document.version,
+        lines: logicalLines(document.text, this.host.environmentVariables),
+        next: 0,
+      };
+      this.preparing.set(uri, state);
+    }
+    state.next = preparseLines(document.text, state.lines, state.next, this.memoFor(uri).lines, deadline);
+    if (state.next < state.lines.length) return true;
+    this.preparing.delete(uri);
+    return false;
+  }
+
+  private memoFor(uri: string): DocumentMemo {
+    let memo = this.memos.get(uri);
+    if (memo === undefined) {
+      memo = { lines: new LineParseMemo(), index: new RequirementMemo(), dependencies: new DependencyMemo() };
+      this.memos.set(uri, memo);
+    }
+    return memo;
+  }
+
+  /**
+   * Continues a partial analysis of `uri` for one time slice, computing more of its lines' index
+   * findings without re-running the whole analysis. Returns true while lines remain; false when the
+   * analysis is complete or no longer current (the next `analyze` assembles the result).
+   */
+  advance(uri: string): boolean {
+    const cached = this.analyses.get(uri);
+    const continuation = this.continuations.get(uri);
+    const document = this.host.documentText(uri);
+    if (
+      cached === undefined ||
+      continuation === undefined ||
+      !cached.analysis.partial ||
+      cached.generation !== this.generation ||
+      cached.analysis.version !== document?.version
+    ) {
+      return false;
+    }
+    const budget = new AnalysisBudget(this.host.analysisBudgetMs ?? 20);
+    continuation(budget);
+    if (budget.deferred === 0) this.continuations.delete(uri);
+    return budget.deferred > 0;
   }
 
   /** The lines of analysed trees that include `file`, for hovers ("Included by …"). */

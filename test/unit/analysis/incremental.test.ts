@@ -77,6 +77,60 @@ describe("incremental analysis", function () {
     await index?.close();
   });
 
+  it("a budgeted analysis continued slice by slice equals the unbudgeted one", async () => {
+    const file = path.join(tempDir("pinsight-incremental-slices-"), "requirements.txt");
+    const uri = `file://${file}`;
+    const text = lines.join("\n");
+    const settings = readSettings({ pythonVersion: ["3.8", "3.12"] });
+    const indexes = [
+      { url: index.simpleUrl, display: index.simpleUrl, role: "primary" as const, source: "test", isPrivate: false },
+    ];
+    service = new IndexService(runtime.client, {
+      onData: () => undefined,
+      onStatus: () => undefined,
+      log: () => undefined,
+    });
+    const state = (budgetMs: number | undefined): ProjectState =>
+      new ProjectState({
+        documentText: () => ({ text, version: 1 }),
+        openFileText: (f) => (f === file ? text : undefined),
+        workspaceFolders: () => [path.dirname(file)],
+        environmentVariables: {},
+        onStale: () => undefined,
+        log: () => undefined,
+        ...(budgetMs !== undefined ? { analysisBudgetMs: budgetMs } : {}),
+        index: {
+          snapshotFor: (tree) => {
+            service.prefetch(
+              indexes,
+              tree.requirements.flatMap((r) => (r.entry.normalizedName ? [r.entry.normalizedName] : [])),
+            );
+            return service.snapshot(indexes);
+          },
+        },
+      });
+    const whole = state(undefined);
+    whole.analyze(uri, settings);
+    await service.idle();
+    whole.invalidate();
+    whole.analyze(uri, settings);
+    await service.idle();
+    whole.invalidate();
+    const expected = whole.analyze(uri, settings);
+    assert.ok(expected && !expected.partial);
+    // A zero budget computes one line per slice: the slowest possible progress still completes.
+    const sliced = state(0);
+    const first = sliced.analyze(uri, settings);
+    assert.ok(first?.partial, "the first slice leaves lines for later");
+    let slices = 0;
+    while (sliced.advance(uri)) slices++;
+    const done = sliced.analyze(uri, settings);
+    assert.ok(done && !done.partial, "complete after the slices");
+    assert.ok(slices > 50, `${slices} slices`);
+    assert.deepEqual(comparable(done.findings), comparable(expected.findings));
+    service.dispose();
+  });
+
   for (const seed of [1, 2, 3]) {
     it(`equals a fresh analysis after 60 random edits (seed ${seed})`, async () => {
       const next = random(seed);

@@ -91,7 +91,21 @@ const platforms: readonly TargetPlatform[] = ["linux", "darwin", "win32"];
  */
 export function markerApplies(entry: RequirementEntry, target: string): boolean {
   if (entry.marker === undefined) return true;
-  const parsed = parseMarker(entry.marker.value);
+  const key = `${target}\u0000${entry.marker.value}`;
+  let applies = markerVerdicts.get(key);
+  if (applies === undefined) {
+    applies = evaluateApplies(entry.marker.value, target);
+    // Markers repeat across lines and analyses; a bounded cache keeps every edit from re-parsing them.
+    if (markerVerdicts.size >= 10_000) markerVerdicts.clear();
+    markerVerdicts.set(key, applies);
+  }
+  return applies;
+}
+
+const markerVerdicts = new Map<string, boolean>();
+
+function evaluateApplies(marker: string, target: string): boolean {
+  const parsed = parseMarker(marker);
   if (!parsed.ok) return true;
   for (const platform of platforms) {
     const result = evaluateMarker(parsed.marker, defaultEnvironment(target, platform));
@@ -316,6 +330,11 @@ export interface DependencyContext {
   readonly memo?: DependencyMemo;
   /** With a memo: lines beyond this budget are deferred to a later pass (their findings unchanged). */
   readonly budget?: AnalysisBudget;
+  /**
+   * Only fill the memo (within the budget) for the analysis that last ran with this context, and
+   * return no findings: how a large file's analysis continues between slices without re-assembling.
+   */
+  readonly warmOnly?: boolean;
 }
 
 /** What the analysis concluded about one requirement line, at the offsets it was computed at. */
@@ -365,7 +384,7 @@ export function dependencyFindings(
   const pre = preAllowed(tree);
   const named = namesIn(tree);
   const isNamed = (name: string): boolean => named.has(name);
-  if (memo) {
+  if (memo && context.warmOnly !== true) {
     memo.reused = 0;
     memo.computed = 0;
     memo.lines.begin(
@@ -387,6 +406,7 @@ export function dependencyFindings(
     const entry = requirement.entry;
     if (entry.name === undefined || entry.form !== "pep508") continue;
     if (entry.marker !== undefined && context.targets.versions.every((t) => !markerApplies(entry, t))) {
+      if (context.warmOnly === true) continue;
       added.push({
         code: "not-applicable",
         severity: defaultSeverities["not-applicable"],
@@ -425,7 +445,7 @@ export function dependencyFindings(
         constraintsFor(tree, name).join("\u0001"),
       ].join("\u0000");
       const result = memo.lines.get(key, snapshot, isNamed, compute, context.budget);
-      if (result === null) continue;
+      if (result === null || context.warmOnly === true) continue;
       outcome = result.value;
       if (result.reused) memo.reused++;
       else memo.computed++;

@@ -71,11 +71,13 @@ export function indexFindings(
   snapshot: IndexSnapshot,
   memo?: IndexFindingsMemo,
   budget?: AnalysisBudget,
+  /** Only fill the memo within the budget (a large file's analysis continuing between slices). */
+  warmOnly = false,
 ): Finding[] {
   if (snapshot.indexes.length === 0) return [];
   const findings: Finding[] = [];
   let unreachable: { span: Finding["span"]; errors: readonly string[] } | null = null;
-  memo?.begin(JSON.stringify(snapshot.indexes));
+  if (!warmOnly) memo?.begin(JSON.stringify(snapshot.indexes));
   const noNames = (): boolean => false;
   for (const requirement of requirements) {
     const entry = requirement.entry;
@@ -87,7 +89,7 @@ export function indexFindings(
       ? memo.get(lineKey(requirement), snapshot, noNames, compute, budget)?.value
       : compute(snapshot);
     // A line deferred by the budget gets its index findings in a later pass.
-    if (outcome === undefined) continue;
+    if (outcome === undefined || warmOnly) continue;
     const delta = entry.span.start - outcome.base;
     if (outcome.errors !== null && unreachable === null) {
       unreachable = {

@@ -11,7 +11,10 @@ import type { IndexSnapshot } from "./indexFindings";
  * all unchanged. Index data is tracked per package: the snapshot's `revision(name)` changes whenever
  * anything it answers about that package may have changed, and every package a result read is
  * recorded with its revision at the time. A result computed while some answer was still pending (a
- * fetch in flight) is never kept, because the answer's arrival is what must re-run it.
+ * fetch in flight) is kept too — the answer's arrival moves that package's revision, which re-runs
+ * it — but only for a few seconds, so an answer that arrived without a revision change (which should
+ * not happen) cannot leave a line stale for long. Without this, a large file whose data is still
+ * arriving would recompute its pending lines on every pass and never get past them.
  *
  * Results are stored with the offsets they were computed at; `rebase` moves them when lines above
  * were inserted or removed.
@@ -24,14 +27,17 @@ import type { IndexSnapshot } from "./indexFindings";
 export class AnalysisBudget {
   /** Lines left for a later pass. */
   deferred = 0;
+  /** Lines computed within this budget. */
+  computed = 0;
   private readonly deadline: number;
 
   constructor(milliseconds: number) {
     this.deadline = performance.now() + milliseconds;
   }
 
+  /** Whether the time is up; never before one line was computed, so every slice makes progress. */
   spent(): boolean {
-    return performance.now() > this.deadline;
+    return this.computed > 0 && performance.now() > this.deadline;
   }
 }
 
@@ -84,6 +90,7 @@ export class RequirementMemo<T> {
     if (
       entry !== undefined &&
       revision !== undefined &&
+      (entry.pendingSince === null || performance.now() - entry.pendingSince < pendingReuseMs) &&
       entry.packages.every(([name, seen]) => revision.call(snapshot, name) === seen) &&
       entry.named.every(([name, was]) => named(name) === was)
     ) {
@@ -96,6 +103,7 @@ export class RequirementMemo<T> {
       budget.deferred++;
       return null;
     }
+    if (budget) budget.computed++;
     const recorder = new SnapshotRecorder(snapshot);
     const namedChecks = new Map<string, boolean>();
     const recordNamed = (name: string): boolean => {
@@ -104,7 +112,7 @@ export class RequirementMemo<T> {
       return answer;
     };
     const value = compute(recorder.snapshot, recordNamed);
-    if (revision !== undefined && !recorder.pending) {
+    if (revision !== undefined) {
       const packages: [string, string | undefined][] = [];
       let stable = true;
       for (const name of recorder.names) {
@@ -112,10 +120,10 @@ export class RequirementMemo<T> {
         if (seen === undefined) stable = false;
         packages.push([name, seen]);
       }
-      if (stable) this.entries.set(key, { value, packages, named: [...namedChecks], pass: this.pass });
-      else this.entries.delete(key);
-    } else {
-      this.entries.delete(key);
+      if (stable) {
+        const pendingSince = recorder.pending ? performance.now() : null;
+        this.entries.set(key, { value, packages, named: [...namedChecks], pass: this.pass, pendingSince });
+      } else this.entries.delete(key);
     }
     return { value, reused: false };
   }
@@ -130,7 +138,12 @@ interface MemoEntry<T> {
   readonly packages: readonly (readonly [string, string | undefined])[];
   readonly named: readonly (readonly [string, boolean])[];
   pass: number;
+  /** When a result that read a pending answer was computed; null for a complete result. */
+  readonly pendingSince: number | null;
 }
+
+/** How long a result computed with pending answers may be reused while its revisions stay put. */
+const pendingReuseMs = 5000;
 
 /** Wraps a snapshot, noting every package asked about and whether any answer was still pending. */
 class SnapshotRecorder {

@@ -73,17 +73,39 @@ export function parseRequirementsText(text: string, options: ParseOptions = {}):
     const result =
       memo === undefined
         ? parseLogicalLine(line)
-        : memo.get(
-            `${analysed.slice(line.source.start, line.source.end)}\u0000${line.content.text}`,
-            line.source.start,
-            line.pipLine,
-            () => parseLogicalLine(line),
-          );
+        : memo.get(memoKey(analysed, line), line.source.start, line.pipLine, () => parseLogicalLine(line));
     entries.push(...result.entries);
     problems.push(...result.problems);
     if (result.requiresHashes) requiresHashes = true;
   }
   return { text, encoding: "utf-8", entries, problems, requiresHashes };
+}
+
+/** A logical line's key in a `LineParseMemo`: its source text and its text after `${VAR}` expansion. */
+function memoKey(analysed: string, line: LogicalLine): string {
+  return `${analysed.slice(line.source.start, line.source.end)}\u0000${line.content.text}`;
+}
+
+/**
+ * Parses a large document's lines into `memo` ahead of its first analysis, a slice at a time: from
+ * line `from` of `lines` (its `logicalLines`) until `deadline` (a `performance.now()` time), returning
+ * where to continue (`lines.length` when done). The analysis then finds every line parsed.
+ */
+export function preparseLines(
+  text: string,
+  lines: readonly LogicalLine[],
+  from: number,
+  memo: LineParseMemo,
+  deadline: number,
+): number {
+  let next = from;
+  while (next < lines.length) {
+    const line = lines[next++];
+    if (line !== undefined)
+      memo.get(memoKey(text, line), line.source.start, line.pipLine, () => parseLogicalLine(line));
+    if ((next & 31) === 0 && performance.now() > deadline) break;
+  }
+  return next;
 }
 
 /** pip's `break_args_options`: split on spaces at the first word that starts with '-'. */
