@@ -68,6 +68,7 @@ export function parsePipfileLock(text: string): ParsedLock {
     });
     root = undefined;
   }
+  if (root !== undefined) clampToText(root, text.length);
   problems.push(...syntaxProblems(errors, text.length));
 
   const meta: MetaInfo = { lockVersion: null, python: null, contentHash: null, sources: [], sourceInfos: [] };
@@ -383,6 +384,22 @@ function stringValue(node: Node, text: string, what: string, problems: LockProbl
 function stringOf(node: Node): string | null {
   const value: unknown = node.value;
   return node.type === "string" && typeof value === "string" ? value : null;
+}
+
+/**
+ * Clamps every node's extent to the text. jsonc-parser counts the missing terminator of an
+ * unterminated block comment (`[` then slash-star), so a node can end past the end of the text, and
+ * every span made from it would point outside the document (found by the fuzzer, see
+ * test/fixtures/fuzz/Pipfile.lock).
+ */
+function clampToText(root: Node, length: number): void {
+  // The nodes are plain objects that this parse alone owns; the typings only declare them read-only.
+  const stack: { offset: number; length: number; readonly children?: Node[] }[] = [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    node.offset = Math.min(node.offset, length);
+    node.length = Math.min(node.length, length - node.offset);
+    if (node.children !== undefined) for (const child of node.children) stack.push(child);
+  }
 }
 
 function nodeSpan(node: Node): Span {

@@ -38,27 +38,50 @@ export interface TomlDocument {
   readonly error: { readonly message: string; readonly span: Span } | null;
 }
 
-/** Lines longer than this, or brackets nested deeper, are refused before the parser sees them. */
+/**
+ * Refused before the parser sees them: lines longer than `maxLineLength`, lines with more separators
+ * (`,` `=` `.` outside strings) than `maxSeparatorsPerLine`, strings or bare values (numbers, dates,
+ * keys) longer than `maxTokenLength`, and brackets nested deeper than `maxDepth`.
+ */
 const maxLineLength = 256 * 1024;
+const maxSeparatorsPerLine = 4096;
+const maxTokenLength = 64 * 1024;
 const maxDepth = 64;
 
+/** Characters that end a bare value: whitespace, brackets, separators, comments and quotes. */
+function endsBareValue(c: string): boolean {
+  return " \t\r[]{},=#\"'".includes(c);
+}
+
 /**
- * Where the text stops being safe to hand to the parser: a line too long or brackets nested too deep
- * make `toml-eslint-parser` slow or overflow its stack. One linear scan; strings are skipped.
+ * Where the text stops being safe to hand to the parser. Brackets nested too deep overflow
+ * `toml-eslint-parser`'s stack; so does a string or number of more than about 120,000 characters (it
+ * builds each token's value with `String.fromCodePoint(...characters)`, one argument per character),
+ * which it then reports as "Maximum call stack size exceeded". It also costs about 2 µs per value
+ * (tokens, nodes and locations for the garbage collector), so a 200 KB line of `1,1,1,…` took half a
+ * second: a line is also refused when it holds more separators than any real lock file or manifest
+ * line (the longest in the corpus has 39). One linear scan; the inside of strings is only measured.
  */
 function unsafeOffset(text: string): { offset: number; reason: string } | null {
   let depth = 0;
   let lineStart = 0;
+  let separators = 0;
   let quote: string | null = null;
+  let quoteStart = 0;
+  let quoteLineStart = 0;
+  let bareStart = -1;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i] as string;
     if (c === "\n") {
       lineStart = i + 1;
+      separators = 0;
+      bareStart = -1;
       if (quote !== null && quote.length === 1) quote = null;
       continue;
     }
     if (i - lineStart > maxLineLength) return { offset: lineStart, reason: "a line is longer than 256 KiB" };
     if (quote !== null) {
+      if (i - quoteStart > maxTokenLength) return { offset: quoteLineStart, reason: "a string is longer than 64 KiB" };
       if (c === "\\" && quote.startsWith('"')) i++;
       else if (text.startsWith(quote, i)) {
         i += quote.length - 1;
@@ -66,17 +89,28 @@ function unsafeOffset(text: string): { offset: number; reason: string } | null {
       }
       continue;
     }
+    if (endsBareValue(c)) {
+      bareStart = -1;
+    } else if (bareStart < 0) {
+      bareStart = i;
+    } else if (i - bareStart > maxTokenLength) {
+      return { offset: lineStart, reason: "a value is longer than 64 KiB" };
+    }
     if (c === "#") {
       const end = text.indexOf("\n", i);
       if (end < 0) break;
       i = end - 1;
     } else if (c === '"' || c === "'") {
       quote = text.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      quoteStart = i;
+      quoteLineStart = lineStart;
       i += quote.length - 1;
     } else if (c === "[" || c === "{") {
       if (++depth > maxDepth) return { offset: lineStart, reason: `brackets are nested deeper than ${maxDepth}` };
     } else if ((c === "]" || c === "}") && depth > 0) {
       depth--;
+    } else if ((c === "," || c === "=" || c === ".") && ++separators > maxSeparatorsPerLine) {
+      return { offset: lineStart, reason: `a line holds more than ${maxSeparatorsPerLine} values` };
     }
   }
   return null;

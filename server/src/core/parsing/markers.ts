@@ -60,8 +60,14 @@ export function formatMarkerError(text: string, error: Pep508Error): string {
  * quote), single spaces, redundant outer parentheses dropped, nested groups kept.
  *
  * packaging raises for a value containing both quote characters (possible only through escapes);
- * we never throw, and print such a value double-quoted with `\x22` for each `"`, which Python's
- * reading of the literal (and ours) turns back into the same value.
+ * we never throw, and print such a value double-quoted with `\x22` for each `"` (and `\\`, `\xHH`,
+ * `\uHHHH` for backslashes, control characters and lone surrogates), which Python's reading of the
+ * literal (and ours) turns back into the same value.
+ *
+ * Like packaging, other values are quoted verbatim, so a value holding a backslash, a line break,
+ * NUL or a lone surrogate (possible only through escapes such as `"\\"` or `"\n"`) prints as text
+ * that does not read back as the same marker. That is packaging's `str()`, which the differential
+ * tests hold us to; nothing writes a printed marker into a document.
  */
 export function markerToString(marker: MarkerNode): string {
   return format(marker, true);
@@ -70,7 +76,21 @@ export function markerToString(marker: MarkerNode): string {
 function serializeValue(value: string): string {
   if (!value.includes('"')) return `"${value}"`;
   if (!value.includes("'")) return `'${value}'`;
-  return `"${value.replace(/"/g, "\\x22")}"`;
+  return `"${escapeValue(value)}"`;
+}
+
+/** A string literal body that Python's `ast.literal_eval` (and `pythonStringLiteral`) reads as `value`. */
+function escapeValue(value: string): string {
+  let body = "";
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === "\\") body += "\\\\";
+    else if (char === '"') body += "\\x22";
+    else if (code < 0x20 || code === 0x7f) body += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (code >= 0xd800 && code <= 0xdfff) body += `\\u${code.toString(16).padStart(4, "0")}`;
+    else body += char;
+  }
+  return body;
 }
 
 function serializeOperand(operand: MarkerVariable | MarkerValue): string {

@@ -12,6 +12,9 @@ const normalizedName = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * (`FrIeNdLy-._.-bArD` → `friendly-bard`). It does not validate: `_not_legal` → `-not-legal`.
  */
 export function normalizeName(name: string): string {
+  // Most names are already normal; answering those without building two new strings matters when
+  // a line holds thousands of them (extras, `extra == '…'` markers).
+  if (normalizedName.test(name)) return name;
   return name.replace(/[-_.]+/g, "-").toLowerCase();
 }
 

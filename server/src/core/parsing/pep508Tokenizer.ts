@@ -137,7 +137,8 @@ function operatorAt(source: string, at: number): number {
 
 function execAt(rule: RegExp, source: string, at: number): number {
   rule.lastIndex = at;
-  return rule.exec(source) === null ? -1 : rule.lastIndex;
+  // `test`, not `exec`: only the end is needed, and a match array per token is costly garbage.
+  return rule.test(source) ? rule.lastIndex : -1;
 }
 
 /** The end of a run of characters from `at` for which `accept` holds, or -1 when the run is empty. */

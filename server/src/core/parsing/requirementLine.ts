@@ -160,15 +160,30 @@ function urlParts(args: MappedText, url: string, start: number, end: number, for
   return { form, extras: [], url: urlLocated, problems };
 }
 
+/**
+ * Where the trailing bracket group of `text` starts, or -1: what pip's `^(.+)(\[[^\]]+\])$` finds,
+ * computed without the regular expression, which backtracks quadratically on a path full of `[`
+ * (a 64 KB line took seconds). The greedy `(.+)` takes the last `[` that leaves a non-empty group
+ * without `]` before the final `]`, and cannot cross a line terminator (`.`).
+ */
+function trailingBracketGroup(text: string): number {
+  const length = text.length;
+  if (length < 4 || text.charCodeAt(length - 1) !== 93 /* ] */) return -1;
+  const lastClose = text.lastIndexOf("]", length - 2);
+  const terminator = text.search(/[\n\r\u2028\u2029]/);
+  const open = text.lastIndexOf("[", terminator < 0 ? length - 3 : Math.min(length - 3, terminator));
+  return open >= 1 && open > lastClose ? open : -1;
+}
+
 /** `path[extra1,extra2]`: pip strips a trailing bracket group from paths as extras. */
 function stripExtras(args: MappedText, start: number, end: number): { end: number; extras: Located[] } {
   const text = args.text.slice(start, end);
-  const match = /^(.+)(\[[^\]]+\])$/.exec(text);
-  if (match === null) return { end, extras: [] };
-  const pathEnd = start + (match[1]?.length ?? 0);
+  const open = trailingBracketGroup(text);
+  if (open < 0) return { end, extras: [] };
+  const pathEnd = start + open;
   const extras: Located[] = [];
   let offset = pathEnd + 1;
-  for (const part of (match[2] ?? "[]").slice(1, -1).split(",")) {
+  for (const part of text.slice(open + 1, -1).split(",")) {
     const trimmed = part.trim();
     const lead = part.length - part.trimStart().length;
     if (trimmed !== "") extras.push(located(args, trimmed, offset + lead, offset + lead + trimmed.length));

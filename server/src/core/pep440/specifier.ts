@@ -353,10 +353,43 @@ function isLocalOf(candidate: Version, spec: Version): boolean {
   );
 }
 
+/**
+ * The common clause shape, an operator directly followed by a plain release (`>=1.2.3`, `<2`), which
+ * every alternative of packaging's grammar accepts as is (`~=` when it has two segments). It is read
+ * without the full pattern's match array: a set of 100,000 such clauses on one line then parses in a
+ * fraction of the time, most of which went to allocating and collecting those arrays.
+ */
+const plainClause = /^(?:[<>]=?|[=!~]=)[0-9]+(?:\.[0-9]+)*$/;
+
+/** The operator at the start of a plain clause, as an interned constant. */
+function plainOperator(text: string): Operator {
+  const second = text.charCodeAt(1);
+  if (second !== 61 /* = */) return text.charCodeAt(0) === 60 ? "<" : ">";
+  switch (text.charCodeAt(0)) {
+    case 60:
+      return "<=";
+    case 62:
+      return ">=";
+    case 61:
+      return "==";
+    case 33:
+      return "!=";
+    default:
+      return "~=";
+  }
+}
+
 /** Parses one clause such as `>= 1.0`. */
 export function parseSpecifier(text: string, options: { prereleases?: boolean } = {}): ParseResult<Specifier> {
   if (typeof text !== "string" || text.length > 4096)
     return { ok: false, error: `Invalid specifier: ${pyRepr(String(text).slice(0, 80))}` };
+  if (plainClause.test(text)) {
+    const operator = plainOperator(text);
+    const version = text.slice(operator.length);
+    if (operator !== "~=" || version.includes(".")) {
+      return { ok: true, value: new Specifier(operator, version, options.prereleases ?? null) };
+    }
+  }
   const match = specifierPattern.exec(text);
   if (match === null) return { ok: false, error: `Invalid specifier: ${pyRepr(text)}${specifierHint(text)}` };
   let operator: string | undefined;
@@ -391,8 +424,9 @@ function specifierHint(text: string): string {
 export function parseSpecifierSet(text: string, options: { prereleases?: boolean } = {}): ParseResult<SpecifierSet> {
   const specifiers: Specifier[] = [];
   for (const part of text.split(",")) {
-    if (part.trim() === "") continue;
-    const parsed = parseSpecifier(part.trim());
+    const trimmed = part.trim();
+    if (trimmed === "") continue;
+    const parsed = parseSpecifier(trimmed);
     if (!parsed.ok) return parsed;
     specifiers.push(parsed.value);
   }
