@@ -37,6 +37,13 @@ export class IndexService {
   private readonly revisions = new Map<string, number>();
   /** Bumped when everything may have changed (reset, retry); part of every revision. */
   private epoch = ++lastEpoch;
+  /**
+   * Changes when everything may have changed (a reset, a retry after failures): lookups that were
+   * started or settled before may need starting again.
+   */
+  get epochId(): number {
+    return this.epoch;
+  }
   private readonly queued = new Set<string>();
   private total = 0;
   private done = 0;
@@ -178,26 +185,49 @@ export class IndexService {
         this.queued.add(key);
         started++;
         this.total++;
-        void this.client
-          .getProject(index.url, name)
-          .then((lookup) => {
-            if (lookup.lastError) this.lastError = `${lookup.index}: ${lookup.lastError}`;
-            else if (this.lastError?.startsWith(`${lookup.index}: `)) this.lastError = null;
-            if (lookup.lastError || lookup.answer.kind === "error") this.scheduleRetry();
-          })
-          .catch((error: unknown) => {
-            this.hooks.log(`lookup of ${name} failed: ${String(error)}`);
-          })
-          .finally(() => {
-            this.queued.delete(key);
-            this.done++;
-            this.touch(name);
-            this.scheduleNotify();
-          });
+        this.toStart.push({ url: index.url, name, key });
       }
     }
+    this.startLookups();
     if (started > 0) this.publishStatus();
     return started;
+  }
+
+  /** Lookups queued by `prefetch` that have not been handed to the client yet. */
+  private toStart: { readonly url: string; readonly name: string; readonly key: string }[] = [];
+  private starting = false;
+
+  /**
+   * Hands queued lookups to the client a batch per event-loop turn: starting one costs a cache lookup
+   * and a file read or request, and thousands at once (a large file) would block the loop.
+   */
+  private startLookups(): void {
+    const batch = this.toStart.splice(0, 200);
+    for (const { url, name, key } of batch) {
+      void this.client
+        .getProject(url, name)
+        .then((lookup) => {
+          if (lookup.lastError) this.lastError = `${lookup.index}: ${lookup.lastError}`;
+          else if (this.lastError?.startsWith(`${lookup.index}: `)) this.lastError = null;
+          if (lookup.lastError || lookup.answer.kind === "error") this.scheduleRetry();
+        })
+        .catch((error: unknown) => {
+          this.hooks.log(`lookup of ${name} failed: ${String(error)}`);
+        })
+        .finally(() => {
+          this.queued.delete(key);
+          this.done++;
+          this.touch(name);
+          this.scheduleNotify();
+        });
+    }
+    if (this.toStart.length > 0 && !this.starting && !this.disposed) {
+      this.starting = true;
+      setImmediate(() => {
+        this.starting = false;
+        this.startLookups();
+      });
+    }
   }
 
   /**
@@ -290,6 +320,9 @@ export class IndexService {
 
   dispose(): void {
     this.disposed = true;
+    // Lookups never handed to the client will not finish: they must not keep the service busy.
+    for (const { key } of this.toStart) this.queued.delete(key);
+    this.toStart = [];
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
   }
@@ -328,12 +361,26 @@ export class IndexService {
           this.total = 0;
           this.done = 0;
         }
+        this.lastNotified = Date.now();
         this.publishStatus();
         this.hooks.onData();
       },
-      drained ? 0 : 50,
+      drained ? 0 : this.notifyDelayMs(),
     );
   }
+
+  /**
+   * How long answers are gathered before analyses re-run: 50 ms at first, then growing with the number
+   * in flight (up to 500 ms), because every refresh re-analyses the open documents and a cold
+   * file of thousands of packages would otherwise spend its time analysing instead of fetching.
+   */
+  private notifyDelayMs(): number {
+    // The first answers after a quiet spell are shown quickly; later ones are gathered for longer.
+    if (Date.now() - this.lastNotified > 1000) return 50;
+    return Math.min(500, 50 + this.queued.size);
+  }
+
+  private lastNotified = 0;
 
   private scheduleRetry(delayMs = this.hooks.retryDelayMs ?? 30_000): void {
     if (this.retryTimer || this.disposed) return;

@@ -166,7 +166,23 @@ export function startServer(connection: Connection): void {
             names.add(requirement.entry.normalizedName);
           }
         }
-        indexService.prefetch(targets.indexes, settledNames(file, names));
+        // Unchanged names with unchanged data need no new lookups (a large file re-analysed as its data
+        // arrives would otherwise check thousands of names each time).
+        const ready = settledNames(file, names);
+        const key = `${indexService.epochId}\u0000${targets.indexes.map((i) => i.url).join("\u0001")}`;
+        const last = lastPrefetch.get(file);
+        if (
+          last === undefined ||
+          last.key !== key ||
+          last.names.size !== ready.length ||
+          !ready.every((n) => last.names.has(n))
+        ) {
+          indexService.prefetch(targets.indexes, ready);
+          lastPrefetch.set(file, {
+            key: `${indexService.epochId}\u0000${targets.indexes.map((i) => i.url).join("\u0001")}`,
+            names: new Set(ready),
+          });
+        }
         return indexService.snapshot(targets.indexes, targets.findLinks);
       },
       snapshotForNames: (names, file, settings) => {
@@ -181,6 +197,8 @@ export function startServer(connection: Connection): void {
       },
     },
   });
+
+  const lastPrefetch = new Map<string, { key: string; names: ReadonlySet<string> }>();
 
   // Names typed into an open file are looked up once they have stood still briefly, so typing
   // "django" does not ask the index about "d", "dj", "dja" … The first analysis of a file fetches all.
@@ -288,6 +306,11 @@ export function startServer(connection: Connection): void {
   // round trip measured by a client adds transport and scheduling to.
   const pushTimes = process.env["PINSIGHT_BENCH_STATS"] === "1" ? new DurationLog() : null;
 
+  /** Parses a large document in slices before its first analysis, yielding to other events between. */
+  async function prepared(uri: string): Promise<void> {
+    while (project.prepare(uri)) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   // A large file is analysed in slices (see `analysisBudgetMs`): the next slice runs after other
   // events had their turn, and diagnostics are published when the analysis is complete or, to show
   // progress, when the last publication is older than `progressMs`.
@@ -301,12 +324,14 @@ export function startServer(connection: Connection): void {
       continuing.delete(uri);
       void guard("analysis slice", async () => {
         if (documents.get(uri) === undefined) return;
-        const analysis = project.analyze(uri, await settingsFor(uri));
-        if (analysis === undefined) return;
-        if (analysis.partial && performance.now() - (lastPublished.get(uri) ?? 0) < progressMs) {
+        // Lines are computed slice by slice; the whole analysis is assembled (and published) when they
+        // are done, or now and then to show progress.
+        if (project.advance(uri) && performance.now() - (lastPublished.get(uri) ?? 0) < progressMs) {
           continueAnalysis(uri);
           return;
         }
+        const analysis = project.analyze(uri, await settingsFor(uri));
+        if (analysis === undefined) return;
         if (!pullDiagnostics) schedulePush(uri);
         else {
           lastPublished.set(uri, performance.now());
@@ -325,6 +350,7 @@ export function startServer(connection: Connection): void {
     setImmediate(() => {
       pending.delete(uri);
       void guard("publishDiagnostics", async () => {
+        await prepared(uri);
         const settings = await settingsFor(uri);
         const started = performance.now();
         const lock = project.analyzeLock(uri, settings);
@@ -503,6 +529,7 @@ export function startServer(connection: Connection): void {
       (await guard(
         "diagnostics",
         async () => {
+          await prepared(params.textDocument.uri);
           const settings = await settingsFor(params.textDocument.uri);
           const lock = project.analyzeLock(params.textDocument.uri, settings);
           if (lock !== undefined) return lockDiagnostics(lock);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -26,7 +27,11 @@ export interface TestClient {
   stop(): Promise<void>;
 }
 
-export const serverPath = path.resolve(__dirname, "../../dist/server.js");
+// From sources this file sits in test/server; bundled into dist/bench.js it sits beside the server.
+export const serverPath =
+  [path.resolve(__dirname, "../../dist/server.js"), path.resolve(__dirname, "server.js")].find((file) =>
+    fs.existsSync(file),
+  ) ?? path.resolve(__dirname, "../../dist/server.js");
 
 /**
  * The environment of a server under test: a fresh home and cache, no user pip configuration, and no

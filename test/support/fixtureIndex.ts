@@ -73,8 +73,12 @@ export interface Behaviour {
   readonly invalidJson?: boolean;
   /** Send the headers and a trickle of bytes, never finishing. */
   readonly neverFinish?: boolean;
+  /** Milliseconds between the trickled bytes of `neverFinish` (default 1000). */
+  readonly trickleMs?: number;
   /** Stream a body of this many bytes (valid JSON prefix, never buffered in memory). */
   readonly hugeBytes?: number;
+  /** Send the `hugeBytes` body chunked, without Content-Length, so its size shows only while reading. */
+  readonly hugeChunked?: boolean;
   /** Redirect every request to itself with a growing counter, forever. */
   readonly redirectLoop?: boolean;
   /** Redirect every request to this absolute URL prefix (the path is kept). */
@@ -111,6 +115,8 @@ export interface FixtureIndex {
   /** `http://127.0.0.1:<port>/simple/` */
   readonly simpleUrl: string;
   readonly requests: RequestLogEntry[];
+  /** Requests received so far, counted on arrival (a delayed or endless answer is logged only when sent). */
+  received(): number;
   setBehaviour(behaviour: Behaviour | ((requestPath: string) => Behaviour | undefined)): void;
   addProject(name: string, project: FixtureProject): void;
   resetLog(): void;
@@ -133,7 +139,9 @@ export async function startFixtureIndex(options: FixtureIndexOptions = {}): Prom
   const timers = new Set<NodeJS.Timeout>();
   let base = "";
 
+  let received = 0;
   const server = http.createServer((req, res) => {
+    received++;
     const requestPath = (req.url ?? "/").split("?")[0] ?? "/";
     const behaviour = behaviourFor(requestPath);
     const log = (status: number, bytes: number) =>
@@ -201,9 +209,10 @@ export async function startFixtureIndex(options: FixtureIndexOptions = {}): Prom
       return;
     }
     if (behaviour.redirectLoop) {
-      const match = /^(.*?)(?:~(\d+))?\/?$/.exec(requestPath);
-      const next = Number(match?.[2] ?? "0") + 1;
-      send(302, { location: `${match?.[1] ?? requestPath}~${next}/` });
+      // The counter rides in the query, so a chain cut short when the fault ends lands on the page
+      // it started from, as a real loop between two URLs of one resource would.
+      const hop = Number(/[?&]hop=(\d+)/.exec(req.url ?? "")?.[1] ?? "0") + 1;
+      send(302, { location: `${requestPath}?hop=${hop}` });
       return;
     }
     if (behaviour.redirectTo) {
@@ -223,7 +232,7 @@ export async function startFixtureIndex(options: FixtureIndexOptions = {}): Prom
       log(200, 11);
       const timer = setInterval(() => {
         if (!res.writableEnded && !res.destroyed) res.write(" ");
-      }, 1000);
+      }, behaviour.trickleMs ?? 1000);
       timers.add(timer);
       res.on("close", () => {
         clearInterval(timer);
@@ -232,7 +241,7 @@ export async function startFixtureIndex(options: FixtureIndexOptions = {}): Prom
       return;
     }
     if (behaviour.hugeBytes !== undefined) {
-      streamHuge(res, behaviour.hugeBytes, log);
+      streamHuge(res, behaviour.hugeBytes, log, behaviour.hugeChunked === true);
       return;
     }
     if (behaviour.invalidJson) {
@@ -349,6 +358,7 @@ export async function startFixtureIndex(options: FixtureIndexOptions = {}): Prom
     url: base,
     simpleUrl: `${base}/simple/`,
     requests,
+    received: () => received,
     setBehaviour(behaviour) {
       failCounts.clear();
       behaviourFor =
@@ -488,8 +498,16 @@ function renderHtml(name: string, files: readonly FixtureFile[], base: string): 
   return `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Links for ${escapeHtml(name)}</title>\n  </head>\n  <body>\n    <h1>Links for ${escapeHtml(name)}</h1>\n${links.join("\n")}\n  </body>\n</html>\n`;
 }
 
-function streamHuge(res: http.ServerResponse, bytes: number, log: (status: number, bytes: number) => void): void {
-  res.writeHead(200, { "content-type": "application/vnd.pypi.simple.v1+json", "content-length": String(bytes) });
+function streamHuge(
+  res: http.ServerResponse,
+  bytes: number,
+  log: (status: number, bytes: number) => void,
+  chunked: boolean,
+): void {
+  res.writeHead(200, {
+    "content-type": "application/vnd.pypi.simple.v1+json",
+    ...(chunked ? {} : { "content-length": String(bytes) }),
+  });
   const prefix = Buffer.from('{"meta": {"api-version": "1.1"}, "files": [], "padding": "');
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   let sent = 0;

@@ -34,6 +34,11 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** The largest decoded body accepted (default 64 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * The most body bytes buffered at once over all requests in flight (default twice `maxBodyBytes`),
+   * so that memory does not grow with concurrency when several indexes send huge responses.
+   */
+  readonly maxBufferedBytes?: number;
   readonly maxRedirects?: number;
   /** Attempts after the first for 5xx, 429 and connection failures (default 2). */
   readonly retries?: number;
@@ -64,6 +69,9 @@ export interface HttpClient {
 
 const retryableStatus = new Set([429, 500, 502, 503, 504]);
 
+/** Errors of attempts that hit the whole-response deadline (see `attempt`); they are not retried. */
+const pastDeadline = new WeakSet<HttpError>();
+
 /**
  * Builds the undici-based HTTP function used for every index request. It owns the keep-alive agents,
  * bounds concurrency per host, retries politely, follows at most a few redirects (dropping credentials
@@ -74,6 +82,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const concurrency = Math.max(1, options.concurrencyPerHost ?? 8);
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const budget: BodyBudget = { used: 0, limit: options.maxBufferedBytes ?? 2 * maxBodyBytes };
   const maxRedirects = options.maxRedirects ?? 5;
   const retries = Math.max(0, options.retries ?? 2);
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
@@ -143,12 +152,22 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         response.body.on("error", () => undefined);
         return { status: response.statusCode, headers: flattenHeaders(response.headers), body: "", wireBytes: 0 };
       }
-      const read = await readBody(response.body, response.headers["content-encoding"], maxBodyBytes, combined);
+      const declared = Number(response.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > maxBodyBytes) {
+        // Refused before a byte is read: there is no point buffering 64 MiB to learn what the header said.
+        response.body.destroy();
+        throw new HttpError("too-large", `response larger than ${Math.round(maxBodyBytes / 1048576)} MiB`);
+      }
+      const read = await readBody(response.body, response.headers["content-encoding"], maxBodyBytes, combined, budget);
       stats.wireBytes += read.wireBytes;
       return { status: response.statusCode, headers: flattenHeaders(response.headers), ...read };
     } catch (error) {
       if (signal?.aborted) throw new HttpError("aborted", "request cancelled");
-      if (deadline.signal.aborted) throw new HttpError("timeout", `no complete response within ${timeoutMs * 6} ms`);
+      if (deadline.signal.aborted) {
+        const error = new HttpError("timeout", `no complete response within ${timeoutMs * 6} ms`);
+        pastDeadline.add(error);
+        throw error;
+      }
       throw toHttpError(error, timeoutMs);
     } finally {
       clearTimeout(timer);
@@ -214,6 +233,9 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       } catch (error) {
         failure = error instanceof HttpError ? error : toHttpError(error, timeoutMs);
         if (failure.kind === "aborted" || failure.kind === "too-large" || failure.kind === "protocol") throw failure;
+        // A server that trickled bytes past the whole-response deadline will do it again: another
+        // attempt would only hold a connection slot for that long once more.
+        if (pastDeadline.has(failure)) throw failure;
         // A name that does not resolve will not resolve a second later either.
         if (failure.message.startsWith("ENOTFOUND")) throw failure;
       }
@@ -291,11 +313,38 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return result;
 }
 
+/** Body bytes buffered by all requests in flight, and the most that may be. */
+interface BodyBudget {
+  used: number;
+  readonly limit: number;
+}
+
 async function readBody(
   body: Dispatcher.ResponseData["body"],
   encodingHeader: string | string[] | undefined,
   maxBytes: number,
   signal: AbortSignal,
+  budget: BodyBudget,
+): Promise<{ body: string; wireBytes: number }> {
+  let held = 0;
+  try {
+    return await readBodyWithin(body, encodingHeader, maxBytes, signal, (bytes) => {
+      held += bytes;
+      budget.used += bytes;
+      return budget.used <= budget.limit;
+    });
+  } finally {
+    budget.used -= held;
+  }
+}
+
+/** Reads a body; `take` accounts for each decoded chunk and says whether the shared budget allows it. */
+async function readBodyWithin(
+  body: Dispatcher.ResponseData["body"],
+  encodingHeader: string | string[] | undefined,
+  maxBytes: number,
+  signal: AbortSignal,
+  take: (bytes: number) => boolean,
 ): Promise<{ body: string; wireBytes: number }> {
   const encoding = (Array.isArray(encodingHeader) ? encodingHeader.join(",") : (encodingHeader ?? ""))
     .trim()
@@ -313,6 +362,7 @@ async function readBody(
   let decodedBytes = 0;
   const chunks: Buffer[] = [];
   const tooLarge = () => new HttpError("too-large", `response larger than ${Math.round(maxBytes / 1048576)} MiB`);
+  const overBudget = () => new HttpError("too-large", "too many large responses at once");
 
   if (!decoder) {
     for await (const chunk of body) {
@@ -322,6 +372,10 @@ async function readBody(
       if (decodedBytes > maxBytes) {
         body.destroy();
         throw tooLarge();
+      }
+      if (!take(buffer.length)) {
+        body.destroy();
+        throw overBudget();
       }
       chunks.push(buffer);
     }
@@ -346,6 +400,7 @@ async function readBody(
     activeDecoder.on("data", (chunk: Buffer) => {
       decodedBytes += chunk.length;
       if (decodedBytes > maxBytes) fail(tooLarge());
+      else if (!take(chunk.length)) fail(overBudget());
       else chunks.push(chunk);
     });
     activeDecoder.on("error", (error: Error) =>

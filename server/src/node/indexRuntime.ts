@@ -55,13 +55,22 @@ export function createIndexRuntime(options: IndexRuntimeOptions): IndexRuntime {
     const file = await netrc;
     return file ? netrcCredentials(file, url.hostname.toLowerCase()) : null;
   };
+  // The fault tests need a timeout below the setting's 1-second minimum, and shorter pauses between
+  // retries, to stay fast; nothing else sets these variables.
+  const testSetting = (name: string): number | undefined => {
+    const value = Number(options.env[name]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const timeoutMs = testSetting("PINSIGHT_HTTP_TIMEOUT_MS") ?? options.timeoutMs;
+  const retryBaseDelayMs = testSetting("PINSIGHT_HTTP_RETRY_DELAY_MS");
   const http = createHttpClient({
     userAgent,
     env: options.env,
     credentials,
     log: options.log,
     ...(options.concurrencyPerHost !== undefined ? { concurrencyPerHost: options.concurrencyPerHost } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(retryBaseDelayMs !== undefined ? { retryBaseDelayMs } : {}),
     ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     ...(options.extraCaFiles !== undefined ? { extraCaFiles: options.extraCaFiles } : {}),
   });

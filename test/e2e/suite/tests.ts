@@ -6,3 +6,4 @@
 import "./requirements.test";
 import "./locks.test";
 import "./restricted.test";
+import "./restart.test";

@@ -1,4 +1,11 @@
-import { conditionalHeaders, freshnessMs, mediaType, simpleAccept, type Validators } from "./cachePolicy";
+import {
+  conditionalHeaders,
+  freshnessMs,
+  mediaType,
+  parseRetryAfter,
+  simpleAccept,
+  type Validators,
+} from "./cachePolicy";
 import { HttpError, type HttpFetch, type HttpResponse } from "./httpTypes";
 import { projectPageUrl, redactUrl, splitCredentials } from "./indexUrls";
 import { readJsonApi, type ProjectMetadata } from "./jsonApi";
@@ -27,7 +34,10 @@ export interface IndexClientOptions {
   readonly offline?: boolean;
   /** Freshness of project pages when the index sends no `max-age` (default 10 minutes). */
   readonly ttlMs?: number;
-  /** How long a failed lookup is remembered before the network is tried again (default 30 s). */
+  /**
+   * How long a failed lookup is remembered before the network is tried again (default 30 s); longer
+   * when the index said so with `Retry-After` (up to an hour).
+   */
   readonly failureBackoffMs?: number;
   /** Memory budget for parsed pages, in estimated bytes (default 64 MiB). */
   readonly memoryBytes?: number;
@@ -77,6 +87,16 @@ export interface IndexClientStats {
 
 const recordVersion = 1;
 
+/** The longest `Retry-After` honoured before a failed lookup is tried again. */
+const maxRetryAfterMs = 3_600_000;
+
+/** A failed lookup: when, why, and how long the index asked us to wait (0 when it did not say). */
+interface Failure {
+  readonly at: number;
+  readonly message: string;
+  readonly retryAfterMs: number;
+}
+
 /**
  * Turns (index URL, project name) into release data. It reads Simple API pages in JSON or HTML as the
  * index answers, keeps them in a memory LRU and the injected disk store, revalidates with ETag and
@@ -86,7 +106,7 @@ const recordVersion = 1;
 export class IndexClient {
   private readonly memory: LruCache<CacheRecord>;
   private readonly inFlight = new Map<string, Promise<CacheRecord | null>>();
-  private readonly failures = new Map<string, { at: number; message: string }>();
+  private readonly failures = new Map<string, Failure>();
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   readonly stats: IndexClientStats = { networkRequests: 0, notModified: 0, cacheHits: 0, diskHits: 0, wireBytes: 0 };
@@ -172,6 +192,15 @@ export class IndexClient {
     return record.freshUntil > this.now() && record.fetchedAt >= this.staleBefore;
   }
 
+  /**
+   * When a project's failed lookup may be tried again (ms since the epoch), or null when it has no
+   * failure still in its back-off. The server schedules its retry for then.
+   */
+  retryAt(indexUrl: string, name: string): number | null {
+    const failure = this.recentFailure(projectKey(indexUrl, name));
+    return failure === null ? null : failure.at + this.backoffOf(failure);
+  }
+
   /** Forgets failures so that the next lookup tries the network again (used when settings change). */
   forgetFailures(): void {
     this.failures.clear();
@@ -202,11 +231,15 @@ export class IndexClient {
     return { index, answer, fetchedAt: record.fetchedAt, stale: !this.isFresh(record), lastError };
   }
 
-  private recentFailure(key: string): { at: number; message: string } | null {
+  private recentFailure(key: string): Failure | null {
     const failure = this.failures.get(key);
     if (!failure) return null;
-    if (this.now() - failure.at < (this.options.failureBackoffMs ?? 30_000)) return failure;
+    if (this.now() - failure.at < this.backoffOf(failure)) return failure;
     return null;
+  }
+
+  private backoffOf(failure: Failure): number {
+    return Math.max(this.options.failureBackoffMs ?? 30_000, Math.min(failure.retryAfterMs, maxRetryAfterMs));
   }
 
   private async resolve(
@@ -244,7 +277,7 @@ export class IndexClient {
       if (this.isFresh(record)) return record;
     }
     if (this.offline) {
-      if (!record) this.failures.set(key, { at: this.now(), message: "offline: not in the cache" });
+      if (!record) this.failures.set(key, { at: this.now(), message: "offline: not in the cache", retryAfterMs: 0 });
       return record;
     }
     if (this.recentFailure(key)) return record;
@@ -261,7 +294,7 @@ export class IndexClient {
     } catch (error) {
       const message = error instanceof HttpError ? error.message : String(error);
       if (!(error instanceof HttpError && error.kind === "aborted")) {
-        this.failures.set(key, { at: this.now(), message });
+        this.failures.set(key, { at: this.now(), message, retryAfterMs: 0 });
         this.log(`${redactUrl(url)}: ${message}`);
       }
       return record;
@@ -285,7 +318,12 @@ export class IndexClient {
     const result = read(response);
     if ("error" in result) {
       const message = `${redactUrl(url)}: ${result.error}`;
-      this.failures.set(key, { at: fetchedAt, message: result.error });
+      // A rate-limited or overloaded index that names a time to come back is not asked before it.
+      const retryAfterMs =
+        response.status === 429 || response.status === 503
+          ? (parseRetryAfter(response.headers["retry-after"], fetchedAt) ?? 0)
+          : 0;
+      this.failures.set(key, { at: fetchedAt, message: result.error, retryAfterMs });
       this.log(message);
       return record;
     }
