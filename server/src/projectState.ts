@@ -578,6 +578,8 @@ export function documentKind(uri: string): "requirements" | "lock" | "manifest" 
 
 /** The file-system identity of a document: its path for `file:` URIs, the URI itself otherwise. */
 export function uriToFile(uri: string): string {
+  // A client may send anything: a malformed notification must not break every later event.
+  if (typeof uri !== "string") return "";
   if (uri.startsWith("file:")) {
     try {
       return fileURLToPath(uri);

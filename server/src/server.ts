@@ -7,6 +7,7 @@ import {
   TextDocumentSyncKind,
   type CancellationToken,
   type CodeActionParams,
+  type Diagnostic,
   type Connection,
   type HoverParams,
   type InitializeResult,
@@ -342,6 +343,16 @@ export function startServer(connection: Connection): void {
     });
   }
 
+  // Push mode: what each document was last sent. New index data re-analyses every open document, but
+  // only those whose diagnostics changed are sent again (the others would be a storm of repeats).
+  const lastSent = new Map<string, string>();
+  function unchangedSince(uri: string, version: number, diagnostics: readonly Diagnostic[]): boolean {
+    const key = `${version}\u0000${JSON.stringify(diagnostics)}`;
+    if (lastSent.get(uri) === key) return true;
+    lastSent.set(uri, key);
+    return false;
+  }
+
   // Push mode: one pending validation per document, coalescing bursts of edits.
   const pending = new Set<string>();
   function schedulePush(uri: string): void {
@@ -357,6 +368,7 @@ export function startServer(connection: Connection): void {
         if (lock !== undefined) {
           const diagnostics = lockDiagnostics(lock);
           pushTimes?.record(performance.now() - started);
+          if (unchangedSince(uri, lock.version, diagnostics)) return;
           await connection.sendDiagnostics({ uri, version: lock.version, diagnostics });
           return;
         }
@@ -364,9 +376,10 @@ export function startServer(connection: Connection): void {
         if (analysis === undefined) return;
         const diagnostics = diagnosticsFor(analysis);
         pushTimes?.record(performance.now() - started);
-        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics });
         lastPublished.set(uri, performance.now());
         if (analysis.partial) continueAnalysis(uri);
+        if (unchangedSince(uri, analysis.version, diagnostics)) return;
+        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics });
       });
     });
   }
@@ -516,6 +529,7 @@ export function startServer(connection: Connection): void {
     const uri = event.document.uri;
     if (openFiles.get(uriToFile(uri)) === uri) openFiles.delete(uriToFile(uri));
     settingsCache.delete(uri);
+    lastSent.delete(uri);
     project.forget(uri);
     const affected = project.changed(uri);
     if (!pullDiagnostics) {
