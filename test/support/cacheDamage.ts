@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { decodeEntry } from "../../server/src/node/diskCache";
+import { seededRandom, type Random } from "./seededRandom";
 
 /**
  * Tools for corrupting Pinsight's disk cache the ways real caches get damaged (a crash mid-write, a
@@ -8,19 +9,10 @@ import { decodeEntry } from "../../server/src/node/diskCache";
  * tests. Randomness is seeded so that a failing campaign replays exactly.
  */
 
-export type Random = () => number;
+export type { Random };
 
 /** mulberry32: a tiny deterministic generator. */
-export function generator(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const generator = seededRandom;
 
 /** A whole number in [0, n). */
 export const below = (random: Random, n: number): number => Math.floor(random() * n);

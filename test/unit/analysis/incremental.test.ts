@@ -12,6 +12,7 @@ import { createIncludeReader } from "../../../server/src/node/includeReader";
 import { ProjectState } from "../../../server/src/projectState";
 import { readSettings } from "../../../server/src/settings";
 import { startFixtureIndex, syntheticProject, type FixtureIndex } from "../../support/fixtureIndex";
+import { seededRandom } from "../../support/seededRandom";
 import { tempDir } from "../../support/tempDirs";
 
 /**
@@ -23,18 +24,6 @@ import { tempDir } from "../../support/tempDirs";
  */
 
 const source = path.resolve(__dirname, "../../fixtures/bench/home-assistant/requirements_all.txt");
-
-/** A small deterministic generator (mulberry32), so a failure names its seed and can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A package's fixture data chosen by its position, so the findings vary from line to line. */
 function addProject(index: FixtureIndex, name: string, i: number): void {
@@ -60,6 +49,35 @@ describe("incremental analysis", function () {
   let lines: string[];
   const names: string[] = [];
 
+  /** The server's project state over one in-memory document and the fixture index, as the server wires it. */
+  function projectOver(
+    file: string,
+    document: () => { text: string; version: number },
+    budgetMs?: number,
+  ): ProjectState {
+    const indexes = [
+      { url: index.simpleUrl, display: index.simpleUrl, role: "primary" as const, source: "test", isPrivate: false },
+    ];
+    return new ProjectState({
+      documentText: document,
+      openFileText: (f) => (f === file ? document().text : undefined),
+      workspaceFolders: () => [path.dirname(file)],
+      environmentVariables: {},
+      onStale: () => undefined,
+      log: () => undefined,
+      ...(budgetMs !== undefined ? { analysisBudgetMs: budgetMs } : {}),
+      index: {
+        snapshotFor: (tree) => {
+          service.prefetch(
+            indexes,
+            tree.requirements.flatMap((r) => (r.entry.normalizedName ? [r.entry.normalizedName] : [])),
+          );
+          return service.snapshot(indexes);
+        },
+      },
+    });
+  }
+
   before(async () => {
     index = await startFixtureIndex();
     lines = fs.readFileSync(source, "utf8").split("\n").slice(0, 400);
@@ -82,33 +100,13 @@ describe("incremental analysis", function () {
     const uri = `file://${file}`;
     const text = lines.join("\n");
     const settings = readSettings({ pythonVersion: ["3.8", "3.12"] });
-    const indexes = [
-      { url: index.simpleUrl, display: index.simpleUrl, role: "primary" as const, source: "test", isPrivate: false },
-    ];
     service = new IndexService(runtime.client, {
       onData: () => undefined,
       onStatus: () => undefined,
       log: () => undefined,
     });
     const state = (budgetMs: number | undefined): ProjectState =>
-      new ProjectState({
-        documentText: () => ({ text, version: 1 }),
-        openFileText: (f) => (f === file ? text : undefined),
-        workspaceFolders: () => [path.dirname(file)],
-        environmentVariables: {},
-        onStale: () => undefined,
-        log: () => undefined,
-        ...(budgetMs !== undefined ? { analysisBudgetMs: budgetMs } : {}),
-        index: {
-          snapshotFor: (tree) => {
-            service.prefetch(
-              indexes,
-              tree.requirements.flatMap((r) => (r.entry.normalizedName ? [r.entry.normalizedName] : [])),
-            );
-            return service.snapshot(indexes);
-          },
-        },
-      });
+      projectOver(file, () => ({ text, version: 1 }), budgetMs);
     const whole = state(undefined);
     whole.analyze(uri, settings);
     await service.idle();
@@ -133,39 +131,20 @@ describe("incremental analysis", function () {
 
   for (const seed of [1, 2, 3]) {
     it(`equals a fresh analysis after 60 random edits (seed ${seed})`, async () => {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
       const file = path.join(tempDir("pinsight-incremental-doc-"), "requirements.txt");
       const uri = `file://${file}`;
       let text = lines.join("\n");
       let version = 1;
       const settings = readSettings({ pythonVersion: ["3.8", "3.12"] });
-      const indexes = [
-        { url: index.simpleUrl, display: index.simpleUrl, role: "primary" as const, source: "test", isPrivate: false },
-      ];
       service = new IndexService(runtime.client, {
         onData: () => undefined,
         onStatus: () => undefined,
         log: () => undefined,
         retryDelayMs: 60_000,
       });
-      const project = new ProjectState({
-        documentText: () => ({ text, version }),
-        openFileText: (f) => (f === file ? text : undefined),
-        workspaceFolders: () => [path.dirname(file)],
-        environmentVariables: {},
-        onStale: () => undefined,
-        log: () => undefined,
-        index: {
-          snapshotFor: (tree) => {
-            service.prefetch(
-              indexes,
-              tree.requirements.flatMap((r) => (r.entry.normalizedName ? [r.entry.normalizedName] : [])),
-            );
-            return service.snapshot(indexes);
-          },
-        },
-      });
+      const project = projectOver(file, () => ({ text, version }));
       const edits: ((current: string[]) => void)[] = [
         // Change a pin, drop it, or make it a range.
         (current) => {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ParsedLock } from "../../../server/src/core/locks/lockModel";
 import { parseUvLock, parseUvLockDetails } from "../../../server/src/core/locks/uvLock";
+import { seededRandom as seeded } from "../../support/seededRandom";
 
 /**
  * uv.lock (SPECS §5.3): the vector sample, hand-written cases for each rule, every corpus file (timed,
@@ -479,18 +480,6 @@ function timed<T>(run: () => T, limitMs: number): T {
   const elapsed = performance.now() - started;
   assert.ok(elapsed < limitMs, `took ${elapsed.toFixed(0)} ms`);
   return result;
-}
-
-/** A small deterministic generator (mulberry32) so a failing round can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type TomllibResult = { packages: [string | null, string | null][]; requires_python: string | null } | { error: string };

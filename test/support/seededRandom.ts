@@ -1,0 +1,17 @@
+/** A number in [0, 1) from a seeded sequence. */
+export type Random = () => number;
+
+/**
+ * mulberry32: a tiny deterministic generator, so a randomized test that fails names its seed and can
+ * be replayed exactly.
+ */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
