@@ -328,7 +328,10 @@ async function warmUp(session: Session, work: Workload, timeoutMs: number): Prom
       const push = server.latest(work.uri);
       for (const page of wanted) if (!asked.has(page)) return undefined;
       if (server.indexState === "fetching" || Date.now() - lastRequest < 500 || push === undefined) return undefined;
-      return push.at >= since && push.at > server.indexStateAt ? push : undefined;
+      // The server publishes a document again only when its diagnostics change, so settled means
+      // quiet: no push and no index state change for half a second.
+      const now = performance.now();
+      return push.at >= since && now - push.at >= 500 && now - server.indexStateAt >= 500 ? push : undefined;
     });
     const settled = server.latest(work.uri);
     if (settled === undefined) throw new Error(`no diagnostics for ${work.uri}`);

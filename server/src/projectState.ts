@@ -302,9 +302,12 @@ export class ProjectState {
       raw = dependencyFindings(raw, tree, file, index, { ...context, ...(budget ? { budget } : {}) });
       const lineMemos = memo;
       if (budget !== undefined && budget.deferred > 0) {
+        // Each slice continues where the last one stopped rather than re-checking every line.
+        const indexCursor = { position: 0 };
+        const dependencyCursor = { position: 0 };
         this.continuations.set(uri, (slice) => {
-          indexFindings(own, index, lineMemos.index, slice, true);
-          dependencyFindings([], tree, file, index, { ...context, budget: slice, warmOnly: true });
+          indexFindings(own, index, lineMemos.index, slice, indexCursor);
+          dependencyFindings([], tree, file, index, { ...context, budget: slice, warm: dependencyCursor });
         });
       } else {
         this.continuations.delete(uri);

@@ -314,10 +314,13 @@ export function startServer(connection: Connection): void {
 
   // A large file is analysed in slices (see `analysisBudgetMs`): the next slice runs after other
   // events had their turn, and diagnostics are published when the analysis is complete or, to show
-  // progress, when the last publication is older than `progressMs`.
+  // progress, when the last publication is older than 250 ms — or than five times what the last
+  // publication of that document cost, so a 10,000-line file (megabytes of diagnostics) spends most
+  // of its time analysing rather than re-publishing.
   const lastPublished = new Map<string, number>();
+  const publishCost = new Map<string, number>();
   const continuing = new Set<string>();
-  const progressMs = 250;
+  const progressMs = (uri: string): number => Math.max(250, 5 * (publishCost.get(uri) ?? 0));
   function continueAnalysis(uri: string): void {
     if (continuing.has(uri)) return;
     continuing.add(uri);
@@ -327,7 +330,7 @@ export function startServer(connection: Connection): void {
         if (documents.get(uri) === undefined) return;
         // Lines are computed slice by slice; the whole analysis is assembled (and published) when they
         // are done, or now and then to show progress.
-        if (project.advance(uri) && performance.now() - (lastPublished.get(uri) ?? 0) < progressMs) {
+        if (project.advance(uri) && performance.now() - (lastPublished.get(uri) ?? 0) < progressMs(uri)) {
           continueAnalysis(uri);
           return;
         }
@@ -380,6 +383,7 @@ export function startServer(connection: Connection): void {
         if (analysis.partial) continueAnalysis(uri);
         if (unchangedSince(uri, analysis.version, diagnostics)) return;
         await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics });
+        publishCost.set(uri, performance.now() - started);
       });
     });
   }
@@ -530,6 +534,8 @@ export function startServer(connection: Connection): void {
     if (openFiles.get(uriToFile(uri)) === uri) openFiles.delete(uriToFile(uri));
     settingsCache.delete(uri);
     lastSent.delete(uri);
+    publishCost.delete(uri);
+    lastPublished.delete(uri);
     project.forget(uri);
     const affected = project.changed(uri);
     if (!pullDiagnostics) {
@@ -547,10 +553,13 @@ export function startServer(connection: Connection): void {
           const settings = await settingsFor(params.textDocument.uri);
           const lock = project.analyzeLock(params.textDocument.uri, settings);
           if (lock !== undefined) return lockDiagnostics(lock);
+          const started = performance.now();
           const analysis = project.analyze(params.textDocument.uri, settings);
+          const diagnostics = analysis === undefined ? [] : diagnosticsFor(analysis);
           lastPublished.set(params.textDocument.uri, performance.now());
+          publishCost.set(params.textDocument.uri, performance.now() - started);
           if (analysis?.partial) continueAnalysis(params.textDocument.uri);
-          return analysis === undefined ? [] : diagnosticsFor(analysis);
+          return diagnostics;
         },
         token,
       )) ?? [];

@@ -331,10 +331,11 @@ export interface DependencyContext {
   /** With a memo: lines beyond this budget are deferred to a later pass (their findings unchanged). */
   readonly budget?: AnalysisBudget;
   /**
-   * Only fill the memo (within the budget) for the analysis that last ran with this context, and
-   * return no findings: how a large file's analysis continues between slices without re-assembling.
+   * Only fill the memo (within the budget) for the analysis that last ran with this context, from
+   * line `warm.position` of the tree on, leaving there the first line left for later, and return no
+   * findings: how a large file's analysis continues between slices without re-assembling.
    */
-  readonly warmOnly?: boolean;
+  readonly warm?: { position: number };
 }
 
 /** What the analysis concluded about one requirement line, at the offsets it was computed at. */
@@ -384,7 +385,8 @@ export function dependencyFindings(
   const pre = preAllowed(tree);
   const named = namesIn(tree);
   const isNamed = (name: string): boolean => named.has(name);
-  if (memo && context.warmOnly !== true) {
+  const warm = context.warm;
+  if (memo && warm === undefined) {
     memo.reused = 0;
     memo.computed = 0;
     memo.lines.begin(
@@ -401,12 +403,13 @@ export function dependencyFindings(
     );
   }
   const fileText = tree.files[file]?.text;
-  for (const requirement of tree.requirements) {
-    if (requirement.file !== file || requirement.constraint) continue;
+  for (let index = warm?.position ?? 0; index < tree.requirements.length; index++) {
+    const requirement = tree.requirements[index];
+    if (requirement === undefined || requirement.file !== file || requirement.constraint) continue;
     const entry = requirement.entry;
     if (entry.name === undefined || entry.form !== "pep508") continue;
     if (entry.marker !== undefined && context.targets.versions.every((t) => !markerApplies(entry, t))) {
-      if (context.warmOnly === true) continue;
+      if (warm !== undefined) continue;
       added.push({
         code: "not-applicable",
         severity: defaultSeverities["not-applicable"],
@@ -445,7 +448,11 @@ export function dependencyFindings(
         constraintsFor(tree, name).join("\u0001"),
       ].join("\u0000");
       const result = memo.lines.get(key, snapshot, isNamed, compute, context.budget);
-      if (result === null || context.warmOnly === true) continue;
+      if (result === null && warm !== undefined) {
+        warm.position = index;
+        return [];
+      }
+      if (result === null || warm !== undefined) continue;
       outcome = result.value;
       if (result.reused) memo.reused++;
       else memo.computed++;
@@ -475,6 +482,10 @@ export function dependencyFindings(
       }
     }
     for (const finding of outcome.added) added.push(rebaseFinding(finding, delta));
+  }
+  if (warm !== undefined) {
+    warm.position = tree.requirements.length;
+    return [];
   }
   const result = findings.map((f) => replaced.get(f) ?? f).concat(added);
   result.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);

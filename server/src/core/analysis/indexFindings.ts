@@ -71,15 +71,20 @@ export function indexFindings(
   snapshot: IndexSnapshot,
   memo?: IndexFindingsMemo,
   budget?: AnalysisBudget,
-  /** Only fill the memo within the budget (a large file's analysis continuing between slices). */
-  warmOnly = false,
+  /**
+   * Only fill the memo within the budget, from `warm.position` on, and leave there the first line
+   * left for later: a large file's analysis continuing between slices. Returns no findings.
+   */
+  warm?: { position: number },
 ): Finding[] {
   if (snapshot.indexes.length === 0) return [];
   const findings: Finding[] = [];
   let unreachable: { span: Finding["span"]; errors: readonly string[] } | null = null;
-  if (!warmOnly) memo?.begin(JSON.stringify(snapshot.indexes));
+  if (warm === undefined) memo?.begin(JSON.stringify(snapshot.indexes));
   const noNames = (): boolean => false;
-  for (const requirement of requirements) {
+  for (let i = warm?.position ?? 0; i < requirements.length; i++) {
+    const requirement = requirements[i];
+    if (requirement === undefined) continue;
     const entry = requirement.entry;
     const name = entry.normalizedName;
     if (name === undefined || entry.name === undefined || entry.form !== "pep508") continue;
@@ -89,7 +94,11 @@ export function indexFindings(
       ? memo.get(lineKey(requirement), snapshot, noNames, compute, budget)?.value
       : compute(snapshot);
     // A line deferred by the budget gets its index findings in a later pass.
-    if (outcome === undefined || warmOnly) continue;
+    if (outcome === undefined && warm !== undefined) {
+      warm.position = i;
+      return [];
+    }
+    if (outcome === undefined || warm !== undefined) continue;
     const delta = entry.span.start - outcome.base;
     if (outcome.errors !== null && unreachable === null) {
       unreachable = {
@@ -99,6 +108,7 @@ export function indexFindings(
     }
     for (const finding of outcome.findings) findings.push(rebaseFinding(finding, delta));
   }
+  if (warm !== undefined) warm.position = requirements.length;
   if (unreachable !== null) {
     findings.push({
       code: "index-unreachable",
