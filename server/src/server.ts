@@ -348,11 +348,19 @@ export function startServer(connection: Connection): void {
 
   // Push mode: what each document was last sent. New index data re-analyses every open document, but
   // only those whose diagnostics changed are sent again (the others would be a storm of repeats).
-  const lastSent = new Map<string, string>();
+  const lastSent = new Map<string, { version: number; diagnostics: readonly Diagnostic[]; json?: string }>();
   function unchangedSince(uri: string, version: number, diagnostics: readonly Diagnostic[]): boolean {
-    const key = `${version}\u0000${JSON.stringify(diagnostics)}`;
-    if (lastSent.get(uri) === key) return true;
-    lastSent.set(uri, key);
+    const last = lastSent.get(uri);
+    // An edit always publishes; only a re-analysis of the same version is compared (serialising
+    // both lists costs a millisecond on a large file, which an edit should not pay).
+    if (last !== undefined && last.version === version) {
+      last.json ??= JSON.stringify(last.diagnostics);
+      const json = JSON.stringify(diagnostics);
+      if (json === last.json) return true;
+      lastSent.set(uri, { version, diagnostics, json });
+      return false;
+    }
+    lastSent.set(uri, { version, diagnostics });
     return false;
   }
 
