@@ -89,10 +89,30 @@ export class DiskCache implements CacheStore {
     const now = Date.now();
     const known = this.sizes?.get(file);
     if (known) known.used = now;
-    // Recency is kept in the file's mtime so that eviction survives restarts; failures do not matter.
-    fs.utimes(file, now / 1000, now / 1000).catch(() => undefined);
+    this.touchLater(file);
     return payload;
   }
+
+  /**
+   * Recency is kept in the file's mtime so that eviction survives restarts (failures do not matter).
+   * The touches are batched a second later: opening a large file reads hundreds of entries at once,
+   * and a touch per read would double the file operations competing with those reads.
+   */
+  private touchLater(file: string): void {
+    this.touches.add(file);
+    if (this.touchTimer !== null) return;
+    this.touchTimer = setTimeout(() => {
+      this.touchTimer = null;
+      const files = [...this.touches];
+      this.touches.clear();
+      const seconds = Date.now() / 1000;
+      for (const touched of files) fs.utimes(touched, seconds, seconds).catch(() => undefined);
+    }, 1000);
+    this.touchTimer.unref?.();
+  }
+
+  private readonly touches = new Set<string>();
+  private touchTimer: NodeJS.Timeout | null = null;
 
   async write(key: string, payload: string): Promise<void> {
     const file = this.fileFor(key);
