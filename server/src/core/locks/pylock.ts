@@ -1,7 +1,7 @@
-import type { Span } from "../span";
 import { normalizeName } from "../parsing/names";
 import type { LockDependency, LockEntry, LockHash, LockProblem, LockSource, LockValue, ParsedLock } from "./lockModel";
-import { child, itemsAt, parseTomlDocument, stringAt, type TomlNode, type TomlScalar, type TomlTable } from "./tomlDoc";
+import { capped, fileNameOfLocation, lockValue, scalarValue } from "./tomlReader";
+import { child, itemsAt, parseTomlDocument, stringAt, type TomlNode, type TomlTable } from "./tomlDoc";
 
 /**
  * pylock.toml (PEP 751, SPECS §5.5): the standard lock file. Each `[[packages]]` item names one
@@ -12,8 +12,6 @@ import { child, itemsAt, parseTomlDocument, stringAt, type TomlNode, type TomlSc
 
 /** The major lock-version this parser understands; PEP 751 makes any other major version an error. */
 const SUPPORTED_MAJOR = 1;
-/** How many problems are reported at most (see `capped`). */
-const MAX_PROBLEMS = 100;
 /** The newest minor version known; a newer minor may add keys, which are then ignored with a warning. */
 const NEWEST_MINOR = 0;
 
@@ -258,55 +256,11 @@ function fileName(file: TomlNode): string | null {
   if (name !== null) return name;
   const location = stringAt(file, "url") ?? stringAt(file, "path");
   if (location === null) return null;
-  const withoutQuery = location.replace(/[?#].*$/s, "");
-  const segment = withoutQuery.slice(Math.max(withoutQuery.lastIndexOf("/"), withoutQuery.lastIndexOf("\\")) + 1);
-  if (segment === "") return null;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    // A stray `%` that is not an escape: the name is kept exactly as written.
-    return segment;
-  }
+  return fileNameOfLocation(location);
 }
 
 function stringValues(node: TomlNode | undefined, text: string): LockValue[] {
   return node?.kind === "array"
     ? node.items.flatMap((item) => (item.kind === "string" ? [lockValue(item, text)] : []))
     : [];
-}
-
-function scalarValue(node: TomlNode | undefined, text: string): LockValue | null {
-  return node && node.kind !== "table" && node.kind !== "array" ? lockValue(node, text) : null;
-}
-
-/**
- * A scalar's value with the span of its text inside the quotes, so that editing or underlining a name
- * or version touches the characters the user reads. Strings with escapes keep the inner span, whose
- * slice then differs from the decoded value.
- */
-function lockValue(node: TomlScalar, text: string): LockValue {
-  return { value: node.value, span: node.kind === "string" ? innerSpan(node.span, text) : node.span };
-}
-
-/**
- * A damaged or hostile file can repeat the same mistake thousands of times; past a hundred the editor
- * gains nothing from more diagnostics, so the rest are counted in one last problem.
- */
-function capped(problems: LockProblem[]): LockProblem[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  const kept = problems.slice(0, MAX_PROBLEMS - 1);
-  const omitted = problems.slice(MAX_PROBLEMS - 1);
-  const severity = omitted.some((problem) => problem.severity === "error") ? "error" : "warning";
-  const span = omitted[0]?.span ?? { start: 0, end: 0 };
-  return [...kept, { message: `${omitted.length} more problems`, span, severity }];
-}
-
-function innerSpan(outer: Span, text: string): Span {
-  const raw = text.slice(outer.start, outer.end);
-  const delimiter =
-    raw.startsWith('"""') || raw.startsWith("'''") ? 3 : raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
-  let start = outer.start + delimiter;
-  // TOML drops a line break that directly follows the opening delimiter of a multi-line string.
-  if (delimiter === 3) start += text.startsWith("\r\n", start) ? 2 : text.startsWith("\n", start) ? 1 : 0;
-  return { start, end: Math.max(start, outer.end - delimiter) };
 }

@@ -1,10 +1,10 @@
 import type { Span } from "../span";
 import type { LockHash, LockProblem, LockValue } from "./lockModel";
-import type { TomlScalar, TomlTable } from "./tomlDoc";
+import type { TomlNode, TomlScalar, TomlTable } from "./tomlDoc";
 
 /**
- * Typed, warning-instead-of-throwing access to the TOML of a lock file, shared by the Poetry and PDM
- * parsers: values with spans narrowed to a string's content, hashes, and a cap on warnings.
+ * Typed, warning-instead-of-throwing access to the TOML of a lock file, shared by the lock parsers:
+ * values with spans narrowed to a string's content, hashes, file names, and caps on problems.
  */
 
 /** A child table, or undefined (with a warning when the key holds something else). */
@@ -131,4 +131,57 @@ export function contentSpan(text: string, node: TomlScalar): Span {
     }
   }
   return node.span;
+}
+
+/** A scalar's value and span (see `lockValue`), or null when the node is absent or not a scalar. */
+export function scalarValue(node: TomlNode | undefined, text: string): LockValue | null {
+  return node && node.kind !== "table" && node.kind !== "array" ? lockValue(node, text) : null;
+}
+
+/**
+ * A scalar's value with the span of its text inside the quotes, so that editing or underlining a name
+ * or version touches the characters the user reads. Strings with escapes keep the inner span, whose
+ * slice then differs from the decoded value.
+ */
+export function lockValue(node: TomlScalar, text: string): LockValue {
+  return { value: node.value, span: node.kind === "string" ? innerSpan(node.span, text) : node.span };
+}
+
+function innerSpan(outer: Span, text: string): Span {
+  const raw = text.slice(outer.start, outer.end);
+  const delimiter =
+    raw.startsWith('"""') || raw.startsWith("'''") ? 3 : raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
+  let start = outer.start + delimiter;
+  // TOML drops a line break that directly follows the opening delimiter of a multi-line string.
+  if (delimiter === 3) start += text.startsWith("\r\n", start) ? 2 : text.startsWith("\n", start) ? 1 : 0;
+  return { start, end: Math.max(start, outer.end - delimiter) };
+}
+
+/** The most problems reported for one file by `capped`. */
+const maxProblems = 100;
+
+/**
+ * A damaged or hostile file can repeat the same mistake thousands of times; past a hundred the editor
+ * gains nothing from more diagnostics, so the rest are counted in one last problem.
+ */
+export function capped(problems: LockProblem[]): LockProblem[] {
+  if (problems.length <= maxProblems) return problems;
+  const kept = problems.slice(0, maxProblems - 1);
+  const omitted = problems.slice(maxProblems - 1);
+  const severity = omitted.some((problem) => problem.severity === "error") ? "error" : "warning";
+  const span = omitted[0]?.span ?? { start: 0, end: 0 };
+  return [...kept, { message: `${omitted.length} more problems`, span, severity }];
+}
+
+/** A distribution file's name from its URL or path: the last segment, percent-decoded, or null. */
+export function fileNameOfLocation(location: string): string | null {
+  const withoutQuery = location.replace(/[?#].*$/s, "");
+  const segment = withoutQuery.slice(Math.max(withoutQuery.lastIndexOf("/"), withoutQuery.lastIndexOf("\\")) + 1);
+  if (segment === "") return null;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // A stray `%` that is not an escape: the name is kept exactly as written.
+    return segment;
+  }
 }

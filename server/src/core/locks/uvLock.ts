@@ -10,7 +10,8 @@ import type {
   LockValue,
   ParsedLock,
 } from "./lockModel";
-import { child, itemsAt, parseTomlDocument, type TomlNode, type TomlScalar, type TomlTable } from "./tomlDoc";
+import { capped, fileNameOfLocation, lockValue, scalarValue } from "./tomlReader";
+import { child, itemsAt, parseTomlDocument, type TomlNode, type TomlTable } from "./tomlDoc";
 
 /**
  * uv.lock (SPECS §5.3): uv's universal lock file, `version = 1` with `revision` 1–3, and the pre-0.4
@@ -23,8 +24,6 @@ import { child, itemsAt, parseTomlDocument, type TomlNode, type TomlScalar, type
 
 /** The lock-file version this parser understands; uv refuses any other `version`. */
 const SUPPORTED_VERSION = "1";
-/** How many problems are reported at most (see `capped`). */
-const MAX_PROBLEMS = 100;
 /** The newest revision known; later revisions only add fields, so they are read with a warning. */
 const NEWEST_REVISION = 3;
 
@@ -305,55 +304,11 @@ function fileName(file: TomlNode): string | null {
   if (filename?.kind === "string") return filename.value;
   const location = child(file, "url") ?? child(file, "path");
   if (location?.kind !== "string") return null;
-  const withoutQuery = location.value.replace(/[?#].*$/s, "");
-  const segment = withoutQuery.slice(Math.max(withoutQuery.lastIndexOf("/"), withoutQuery.lastIndexOf("\\")) + 1);
-  if (segment === "") return null;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    // A stray `%` that is not an escape: the name is kept exactly as written.
-    return segment;
-  }
+  return fileNameOfLocation(location.value);
 }
 
 function strings(node: TomlNode | undefined): string[] {
   return node?.kind === "array" ? node.items.flatMap((item) => (item.kind === "string" ? [item.value] : [])) : [];
-}
-
-function scalarValue(node: TomlNode | undefined, text: string): LockValue | null {
-  return node && node.kind !== "table" && node.kind !== "array" ? lockValue(node, text) : null;
-}
-
-/**
- * A scalar's value with the span of its text inside the quotes, so that editing or underlining a name
- * or version touches the characters the user reads. Strings with escapes keep the inner span, whose
- * slice then differs from the decoded value.
- */
-function lockValue(node: TomlScalar, text: string): LockValue {
-  return { value: node.value, span: node.kind === "string" ? innerSpan(node.span, text) : node.span };
-}
-
-/**
- * A damaged or hostile file can repeat the same mistake thousands of times; past a hundred the editor
- * gains nothing from more diagnostics, so the rest are counted in one last problem.
- */
-function capped(problems: LockProblem[]): LockProblem[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  const kept = problems.slice(0, MAX_PROBLEMS - 1);
-  const omitted = problems.slice(MAX_PROBLEMS - 1);
-  const severity = omitted.some((problem) => problem.severity === "error") ? "error" : "warning";
-  const span = omitted[0]?.span ?? { start: 0, end: 0 };
-  return [...kept, { message: `${omitted.length} more problems`, span, severity }];
-}
-
-function innerSpan(outer: Span, text: string): Span {
-  const raw = text.slice(outer.start, outer.end);
-  const delimiter =
-    raw.startsWith('"""') || raw.startsWith("'''") ? 3 : raw.startsWith('"') || raw.startsWith("'") ? 1 : 0;
-  let start = outer.start + delimiter;
-  // TOML drops a line break that directly follows the opening delimiter of a multi-line string.
-  if (delimiter === 3) start += text.startsWith("\r\n", start) ? 2 : text.startsWith("\n", start) ? 1 : 0;
-  return { start, end: Math.max(start, outer.end - delimiter) };
 }
 
 function headerOrSpan(table: TomlTable): Span {
