@@ -1,4 +1,4 @@
-import { contentSpan, Reader, tableChild } from "./tomlReader";
+import { contentSpan, Reader, tableChild, packageItems } from "./tomlReader";
 import { normalizeName } from "../parsing/names";
 import { parseRequirement } from "../parsing/pep508";
 import { parseSpecifierSet } from "../pep440/specifier";
@@ -60,22 +60,6 @@ function readTarget(metadata: TomlTable | undefined, reader: Reader): ParsedLock
     return { raw, pep440: null };
   }
   return { raw, pep440: raw.value };
-}
-
-/** The items of the top-level `package` array of tables (empty when there is none). */
-function packageItems(root: TomlTable, reader: Reader): TomlTable[] {
-  const entry = root.entries.get("package");
-  if (entry === undefined) return [];
-  if (entry.value.kind !== "array") {
-    reader.warn("`package` is expected to be an array of tables (`[[package]]`); it is ignored.", entry.keySpan);
-    return [];
-  }
-  const tables: TomlTable[] = [];
-  for (const item of entry.value.items) {
-    if (item.kind === "table") tables.push(item);
-    else reader.warn("A `package` item that is not a table is ignored.", item.span);
-  }
-  return tables;
 }
 
 function readPackage(

@@ -1,4 +1,4 @@
-import { Reader, tableChild } from "./tomlReader";
+import { Reader, tableChild, packageItems } from "./tomlReader";
 import { normalizeName } from "../parsing/names";
 import { poetryConstraintToPep440 } from "../python/targetPython";
 import type { Span } from "../span";
@@ -78,22 +78,6 @@ function singleBranch(constraint: string, keepEmpty: boolean): string | null {
   const [branch] = branches;
   if (branch === undefined || (branch === "" && !keepEmpty)) return null;
   return branch;
-}
-
-/** The items of the top-level `package` array of tables (empty when there is none). */
-function packageItems(root: TomlTable, reader: Reader): TomlTable[] {
-  const entry = root.entries.get("package");
-  if (entry === undefined) return [];
-  if (entry.value.kind !== "array") {
-    reader.warn("`package` is expected to be an array of tables (`[[package]]`); it is ignored.", entry.keySpan);
-    return [];
-  }
-  const tables: TomlTable[] = [];
-  for (const item of entry.value.items) {
-    if (item.kind === "table") tables.push(item);
-    else reader.warn("A `package` item that is not a table is ignored.", item.span);
-  }
-  return tables;
 }
 
 /** A `[[package]]` table read into an entry, plus the index URL of a `legacy` source. */

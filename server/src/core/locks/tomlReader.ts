@@ -16,6 +16,22 @@ export function tableChild(node: TomlTable | undefined, key: string, reader: Rea
   return undefined;
 }
 
+/** The items of the top-level `package` array of tables (empty when there is none). */
+export function packageItems(root: TomlTable, reader: Reader): TomlTable[] {
+  const entry = root.entries.get("package");
+  if (entry === undefined) return [];
+  if (entry.value.kind !== "array") {
+    reader.warn("`package` is expected to be an array of tables (`[[package]]`); it is ignored.", entry.keySpan);
+    return [];
+  }
+  const tables: TomlTable[] = [];
+  for (const item of entry.value.items) {
+    if (item.kind === "table") tables.push(item);
+    else reader.warn("A `package` item that is not a table is ignored.", item.span);
+  }
+  return tables;
+}
+
 /** The most warnings reported for one file. */
 const maxWarnings = 100;
 
