@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ParsedLock } from "../../../server/src/core/locks/lockModel";
 import { parsePylock, parsePylockDetails } from "../../../server/src/core/locks/pylock";
 import { seededRandom as seeded } from "../../support/seededRandom";
+import { assertAgreesWithTomllib, readWithTomllib } from "../../support/tomllibOracle";
 
 /**
  * pylock.toml (PEP 751, SPECS §5.5): the vector sample, hand-written cases for each rule, every corpus
@@ -301,24 +301,11 @@ describe("pylock.toml", () => {
     }
 
     it("agrees with Python's tomllib on packages (name, version, order) and requires-python", function () {
-      const python = readWithTomllib(corpusFiles);
+      const python = readWithTomllib(corpusFiles, ["packages"], ["requires-python"]);
       if (python === undefined) return this.skip();
       let compared = 0;
       for (const file of corpusFiles) {
-        const theirs: TomllibResult | undefined = python[file];
-        assert.ok(theirs, file);
-        const lock = parsePylock(fs.readFileSync(file, "utf8"));
-        if ("error" in theirs) {
-          assert.ok(
-            lock.problems.some((p) => p.severity === "error"),
-            `${file}: tomllib refused it: ${theirs.error}`,
-          );
-          continue;
-        }
-        const ours = lock.entries.map((e) => [e.name.value, e.version?.value ?? null]);
-        assert.equal(ours.length, theirs.packages.length, file);
-        assert.deepEqual(ours, theirs.packages, file);
-        assert.equal(lock.python?.raw.value ?? null, theirs.requires_python, file);
+        assertAgreesWithTomllib(file, python[file], parsePylock(fs.readFileSync(file, "utf8")));
         compared++;
       }
       assert.equal(compared, corpusFiles.length);
@@ -398,32 +385,4 @@ function timed<T>(run: () => T, limitMs: number): T {
   const elapsed = performance.now() - started;
   assert.ok(elapsed < limitMs, `took ${elapsed.toFixed(0)} ms`);
   return result;
-}
-
-type TomllibResult = { packages: [string | null, string | null][]; requires_python: string | null } | { error: string };
-
-/**
- * Reads each file with Python's tomllib and returns, per path, the `packages` (name, version) pairs in
- * order and `requires-python`; undefined when python3 or tomllib (3.11+) is missing.
- */
-function readWithTomllib(files: string[]): Record<string, TomllibResult> | undefined {
-  const script = [
-    "import json, sys, tomllib",
-    "out = {}",
-    "for path in sys.argv[1:]:",
-    "    try:",
-    "        with open(path, 'rb') as f:",
-    "            doc = tomllib.load(f)",
-    "    except Exception as e:",
-    "        out[path] = {'error': str(e)}",
-    "        continue",
-    "    out[path] = {",
-    "        'packages': [[p.get('name'), p.get('version')] for p in doc.get('packages', [])],",
-    "        'requires_python': doc.get('requires-python'),",
-    "    }",
-    "print(json.dumps(out))",
-  ].join("\n");
-  const result = spawnSync("python3", ["-c", script, ...files], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (result.error || result.status !== 0) return undefined;
-  return JSON.parse(result.stdout) as Record<string, TomllibResult>;
 }
