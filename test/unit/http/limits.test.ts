@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { simpleAccept } from "../../../server/src/core/index/cachePolicy";
 import { HttpError } from "../../../server/src/core/index/httpTypes";
-import { createHttpClient, type HttpClient, type HttpOptions } from "../../../server/src/node/http";
-import { startFixtureIndex, type FixtureIndex } from "../../support/fixtureIndex";
+import { httpHarness } from "../../support/httpHarness";
 
 const json = { accept: simpleAccept };
 const mib = 1024 * 1024;
@@ -13,47 +12,33 @@ const mib = 1024 * 1024;
  */
 describe("HTTP client limits against the fixture index", function () {
   this.timeout(15_000);
-  let index: FixtureIndex;
-  let clients: HttpClient[] = [];
-  const client = (options: Partial<HttpOptions> = {}) => {
-    const created = createHttpClient({ userAgent: "Pinsight/test", retryBaseDelayMs: 20, ...options });
-    clients.push(created);
-    return created;
-  };
-  before(async () => {
-    index = await startFixtureIndex();
-  });
-  after(async () => index.close());
-  beforeEach(() => {
-    index.setBehaviour({});
-    index.resetLog();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    clients = [];
-  });
+  const harness = httpHarness();
+  const client = harness.client;
 
   it("refuses a body whose Content-Length is over the limit before reading it", async () => {
-    index.setBehaviour({ hugeBytes: 100 * mib });
+    harness.index.setBehaviour({ hugeBytes: 100 * mib });
     const start = Date.now();
     await assert.rejects(
-      client({ maxBodyBytes: 2 * mib }).fetch({ url: `${index.simpleUrl}black/`, headers: json }),
+      client({ maxBodyBytes: 2 * mib }).fetch({ url: `${harness.index.simpleUrl}black/`, headers: json }),
       (error: unknown) => error instanceof HttpError && error.kind === "too-large" && /2 MiB/.test(error.message),
     );
     assert.ok(Date.now() - start < 2000, `took ${Date.now() - start} ms`);
     // The index stops sending when the client hangs up; far less than the body reached the wire.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.ok((index.requests[0]?.bytes ?? 0) < 20 * mib, `${index.requests[0]?.bytes} bytes were sent`);
+    assert.ok(
+      (harness.index.requests[0]?.bytes ?? 0) < 20 * mib,
+      `${harness.index.requests[0]?.bytes} bytes were sent`,
+    );
   });
 
   it("bounds the bytes buffered by all requests together, and gives them back", async () => {
     // Six chunked bodies of 3 MiB each, under the per-response limit of 4 MiB but 18 MiB together
     // against a shared budget of 6 MiB: some must fail, at least one completes. The latency makes the
     // six answers start together, so that their bodies arrive side by side.
-    index.setBehaviour({ hugeBytes: 3 * mib, hugeChunked: true, latencyMs: 50 });
+    harness.index.setBehaviour({ hugeBytes: 3 * mib, hugeChunked: true, latencyMs: 50 });
     const http = client({ maxBodyBytes: 4 * mib, maxBufferedBytes: 6 * mib, retries: 0 });
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, i) => http.fetch({ url: `${index.simpleUrl}pkg-${i}/`, headers: json })),
+      Array.from({ length: 6 }, (_, i) => http.fetch({ url: `${harness.index.simpleUrl}pkg-${i}/`, headers: json })),
     );
     const failed = results.filter(
       (r) => r.status === "rejected" && r.reason instanceof HttpError && r.reason.kind === "too-large",
@@ -63,25 +48,25 @@ describe("HTTP client limits against the fixture index", function () {
     assert.ok(completed.length > 0, "a response that fits alone completes");
     assert.equal(failed.length + completed.length, 6);
     // Nothing stays charged to the budget: alone, each of them fits again.
-    index.setBehaviour({ hugeBytes: 3 * mib, hugeChunked: true });
+    harness.index.setBehaviour({ hugeBytes: 3 * mib, hugeChunked: true });
     for (let i = 0; i < 3; i++) {
-      const response = await http.fetch({ url: `${index.simpleUrl}again-${i}/`, headers: json });
+      const response = await http.fetch({ url: `${harness.index.simpleUrl}again-${i}/`, headers: json });
       assert.equal(response.body.length, 3 * mib);
     }
   });
 
   it("does not retry a response that trickled past the whole-response deadline", async () => {
     // A byte every 50 ms never trips the 200 ms inactivity timeout; the 1.2 s deadline (6 × timeout) ends it.
-    index.setBehaviour({ neverFinish: true, trickleMs: 50 });
-    const received = index.received();
+    harness.index.setBehaviour({ neverFinish: true, trickleMs: 50 });
+    const received = harness.index.received();
     const start = Date.now();
     await assert.rejects(
-      client({ timeoutMs: 200, retries: 2 }).fetch({ url: `${index.simpleUrl}black/`, headers: json }),
+      client({ timeoutMs: 200, retries: 2 }).fetch({ url: `${harness.index.simpleUrl}black/`, headers: json }),
       (error: unknown) =>
         error instanceof HttpError && error.kind === "timeout" && /within 1200 ms/.test(error.message),
     );
     const elapsed = Date.now() - start;
     assert.ok(elapsed < 3000, `one attempt, not three: ${elapsed} ms`);
-    assert.equal(index.received() - received, 1);
+    assert.equal(harness.index.received() - received, 1);
   });
 });
