@@ -179,10 +179,7 @@ export function startServer(connection: Connection): void {
           !ready.every((n) => last.names.has(n))
         ) {
           indexService.prefetch(targets.indexes, ready);
-          lastPrefetch.set(file, {
-            key: `${indexService.epochId}\u0000${targets.indexes.map((i) => i.url).join("\u0001")}`,
-            names: new Set(ready),
-          });
+          lastPrefetch.set(file, { key, names: new Set(ready) });
         }
         return indexService.snapshot(targets.indexes, targets.findLinks);
       },
@@ -542,6 +539,7 @@ export function startServer(connection: Connection): void {
     if (openFiles.get(uriToFile(uri)) === uri) openFiles.delete(uriToFile(uri));
     settingsCache.delete(uri);
     lastSent.delete(uri);
+    lastPrefetch.delete(uriToFile(uri));
     publishCost.delete(uri);
     lastPublished.delete(uri);
     project.forget(uri);
