@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { markerVariables } from "../../server/src/core/parsing/pep508Tokenizer";
 
 /**
  * Grammar-shaped generators: inputs that are valid or nearly valid, so that the fuzzer gets past the
@@ -128,29 +129,6 @@ export const projectName: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,12}[A-Za-z0-9])?$/) },
   { weight: 1, arbitrary: fc.constantFrom("requests", "Django", "zope.interface", "a", "A_B-c.d", "x1") },
 );
-
-const markerVariables = [
-  "python_version",
-  "python_full_version",
-  "os_name",
-  "os.name",
-  "sys_platform",
-  "sys.platform",
-  "platform_release",
-  "platform_system",
-  "platform_version",
-  "platform.version",
-  "platform_machine",
-  "platform.machine",
-  "platform_python_implementation",
-  "platform.python_implementation",
-  "python_implementation",
-  "implementation_name",
-  "implementation_version",
-  "extra",
-  "extras",
-  "dependency_groups",
-];
 
 const markerOperators = ["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in", "not  in"];
 

@@ -45,7 +45,7 @@ const specifierRule = new RegExp(specifierRegexBody, "iy");
 const localLabelRule = /\+[a-z0-9]+(?:[-_.][a-z0-9]+)*/y;
 
 /** The marker variables, legacy dotted spellings included, as packaging's VARIABLE rule lists them. */
-const variables = [
+export const markerVariables = [
   "python_version",
   "python_full_version",
   "os_name",
@@ -247,7 +247,7 @@ export class Tokenizer {
       case "VARIABLE":
         // p(ython…/latform…) o(s…) s(ys…) i(mplementation…) e(xtra…) d(ependency_groups)
         return c === 112 || c === 111 || c === 115 || c === 105 || c === 101 || c === 100
-          ? keywordAt(source, at, variables)
+          ? keywordAt(source, at, markerVariables)
           : -1;
       case "IDENTIFIER":
         return identifierAt(source, at);
