@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ClientCapabilities, Diagnostic, Hover, MarkupContent } from "vscode-languageserver-protocol/node";
+import type { Diagnostic, Hover, MarkupContent } from "vscode-languageserver-protocol/node";
 import {
   addJunk,
   below,
@@ -18,7 +18,7 @@ import {
 import { DiskCache } from "../../server/src/node/diskCache";
 import { startFixtureIndex, syntheticProject, type FixtureIndex } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
-import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { isolatedEnv, startClient, type TestClient, pushCapabilities } from "./lspClient";
 
 /**
  * Cache integrity through the real server and the real CLI: their disk caches are damaged on disk
@@ -29,11 +29,6 @@ import { isolatedEnv, startClient, type TestClient } from "./lspClient";
  * A cache directory that cannot be written, or a disk that refuses writes, must cost only the cache:
  * the server keeps answering from memory and says so once.
  */
-
-const capabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
 
 const cliPath = path.resolve(__dirname, "../../dist/cli.js");
 const seed = 7_2024;
@@ -231,7 +226,7 @@ describe("disk cache integrity through the server and the CLI (fixture index)", 
     const file = path.join(dir, "requirements.txt");
     const env = isolatedEnv({ PIP_INDEX_URL: index.simpleUrl });
 
-    const first = await startClient(dir, capabilities, { globalStoragePath: storage }, env);
+    const first = await startClient(dir, pushCapabilities, { globalStoragePath: storage }, env);
     let baseline: string[];
     try {
       const uri = await open(first, file);
@@ -243,7 +238,7 @@ describe("disk cache integrity through the server and the CLI (fixture index)", 
 
     // The second server runs on the same cache; its memory is empty, so opening the file reads every
     // entry from disk, after they were damaged under it.
-    const second = await startClient(dir, capabilities, { globalStoragePath: storage }, env);
+    const second = await startClient(dir, pushCapabilities, { globalStoragePath: storage }, env);
     try {
       const damaged = await injectDamage(cacheDir, mainNames, keyOf, generator(seed));
       index.resetLog();
@@ -308,7 +303,7 @@ describe("disk cache integrity through the server and the CLI (fixture index)", 
     });
     const client = await startClient(
       dir,
-      capabilities,
+      pushCapabilities,
       { globalStoragePath: storage },
       isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }),
     );

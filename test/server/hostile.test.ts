@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type {
-  ClientCapabilities,
   CodeAction,
   CompletionList,
   Diagnostic,
@@ -13,7 +12,7 @@ import type {
 } from "vscode-languageserver-protocol/node";
 import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
-import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { isolatedEnv, startClient, type TestClient, pushCapabilities } from "./lspClient";
 
 /**
  * A hostile package index through the real server: the fixture index serves a project whose summary,
@@ -22,11 +21,6 @@ import { isolatedEnv, startClient, type TestClient } from "./lspClient";
  * megabyte of text). Every answer the editor gets — diagnostics, hovers, inlay hints, quick fixes,
  * completions — must be inert: escaped, single-line, capped, and linking to http(s) only.
  */
-
-const pushCapabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
 
 // eslint-disable-next-line no-control-regex -- the test looks for control characters on purpose.
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;

@@ -1,15 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ClientCapabilities, Diagnostic, Hover, MarkupContent } from "vscode-languageserver-protocol/node";
+import type { Hover, MarkupContent } from "vscode-languageserver-protocol/node";
 import { startFixtureIndex, syntheticProject, type FixtureIndex } from "../support/fixtureIndex";
-import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { isolatedEnv, startClient, type TestClient, pushCapabilities, byCode } from "./lspClient";
 import { tempDir } from "../support/tempDirs";
-
-const pushCapabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
 
 function workspaceWith(files: Record<string, string>): string {
   const dir = tempDir("pinsight-index-ws-");
@@ -24,8 +19,6 @@ async function openFile(client: TestClient, file: string): Promise<string> {
   });
   return uri;
 }
-
-const byCode = (diagnostics: readonly Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code);
 
 describe("language server with a package index (fixture index on loopback)", function () {
   this.timeout(20_000);

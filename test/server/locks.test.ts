@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type {
-  ClientCapabilities,
   CodeAction,
   Diagnostic,
   Hover,
@@ -14,37 +13,12 @@ import type {
 import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
 import { poetryLockText as lockText, pyprojectText } from "../support/poetryProject";
-import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { isolatedEnv, startClient, type TestClient, pushCapabilities, byCode, applyEdits } from "./lspClient";
 
 /**
  * Lock files and manifests through the real server: a Poetry project whose poetry.lock pins a yanked
  * black with one tampered hash, and whose pyproject.toml has drifted from the lock.
  */
-
-const capabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
-
-const byCode = (diagnostics: readonly Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code);
-
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const offset = (line: number, character: number): number => {
-    let at = 0;
-    for (let i = 0; i < line; i++) at = text.indexOf("\n", at) + 1;
-    return at + character;
-  };
-  let result = text;
-  for (const e of [...edits].sort(
-    (a, b) => offset(b.range.start.line, b.range.start.character) - offset(a.range.start.line, a.range.start.character),
-  )) {
-    result =
-      result.slice(0, offset(e.range.start.line, e.range.start.character)) +
-      e.newText +
-      result.slice(offset(e.range.end.line, e.range.end.character));
-  }
-  return result;
-}
 
 describe("lock files and manifests (fixture index)", function () {
   this.timeout(30_000);
@@ -63,7 +37,7 @@ describe("lock files and manifests (fixture index)", function () {
     const dir = tempDir("pinsight-locks-");
     fs.writeFileSync(path.join(dir, "poetry.lock"), lockText);
     fs.writeFileSync(path.join(dir, "pyproject.toml"), pyprojectText);
-    client = await startClient(dir, capabilities, undefined, isolatedEnv(), {
+    client = await startClient(dir, pushCapabilities, undefined, isolatedEnv(), {
       pythonVersion: "3.12",
       // Poetry, uv, PDM and pipenv files do not use pip's configuration (PIP_INDEX_URL): the setting.
       index: { url: index.simpleUrl },
@@ -284,7 +258,7 @@ describe("every lock format through the server (fixture index)", function () {
     it(`${format.name}: the yanked pin on its version, and a hover that says why pytest is there`, async () => {
       const dir = tempDir("pinsight-lock-format-");
       fs.writeFileSync(path.join(dir, format.name), format.text);
-      client = await startClient(dir, capabilities, undefined, isolatedEnv(), {
+      client = await startClient(dir, pushCapabilities, undefined, isolatedEnv(), {
         pythonVersion: "3.12",
         index: { url: index.simpleUrl },
       });
@@ -341,7 +315,7 @@ describe("pip-compile output through the server (fixture index)", function () {
     const dir = tempDir("pinsight-pip-compile-");
     fs.writeFileSync(path.join(dir, "requirements.txt"), text);
     fs.writeFileSync(path.join(dir, "requirements.in"), "pytz\nblack\n");
-    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+    client = await startClient(dir, pushCapabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
       pythonVersion: "3.12",
     });
     const uri = `file://${path.join(dir, "requirements.txt")}`;

@@ -7,6 +7,8 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
   type ClientCapabilities,
+  type Diagnostic,
+  type TextEdit,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from "vscode-languageserver-protocol/node";
@@ -125,4 +127,33 @@ export async function startClient(
       child.kill();
     },
   };
+}
+
+/** A push-diagnostics client with versioned workspace edits and configuration requests (Neovim-like). */
+export const pushCapabilities: ClientCapabilities = {
+  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
+  textDocument: { publishDiagnostics: { relatedInformation: false } },
+};
+
+/** The diagnostics with one code. */
+export const byCode = (diagnostics: readonly Diagnostic[], code: string): Diagnostic[] =>
+  diagnostics.filter((d) => d.code === code);
+
+/** Applies LSP text edits (which never overlap) to a text, the last first so offsets stay valid. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const offset = (line: number, character: number): number => {
+    let at = 0;
+    for (let i = 0; i < line; i++) at = text.indexOf("\n", at) + 1;
+    return at + character;
+  };
+  const spans = edits
+    .map((e) => ({
+      start: offset(e.range.start.line, e.range.start.character),
+      end: offset(e.range.end.line, e.range.end.character),
+      text: e.newText,
+    }))
+    .sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const s of spans) result = result.slice(0, s.start) + s.text + result.slice(s.end);
+  return result;
 }

@@ -12,16 +12,12 @@ import type {
   MarkupContent,
   TextDocumentEdit,
 } from "vscode-languageserver-protocol/node";
-import { startClient, type TestClient } from "./lspClient";
+import { startClient, type TestClient, pushCapabilities } from "./lspClient";
 
 const workspace = path.resolve(__dirname, "../fixtures/workspaces/basic");
 const requirementsPath = path.join(workspace, "requirements.txt");
 const requirementsUri = `file://${requirementsPath}`;
 
-const pushCapabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
 const pullCapabilities: ClientCapabilities = {
   workspace: { workspaceEdit: { documentChanges: true }, configuration: true, diagnostics: { refreshSupport: true } },
   textDocument: { diagnostic: { dynamicRegistration: false } },

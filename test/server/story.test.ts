@@ -2,10 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type {
-  ClientCapabilities,
   CodeAction,
   CompletionList,
-  Diagnostic,
   Hover,
   InlayHint,
   MarkupContent,
@@ -13,7 +11,7 @@ import type {
 } from "vscode-languageserver-protocol/node";
 import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
-import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { isolatedEnv, startClient, type TestClient, pushCapabilities, byCode, applyEdits } from "./lspClient";
 import { celeryStoryProjects } from "../support/storyProjects";
 
 /**
@@ -21,31 +19,6 @@ import { celeryStoryProjects } from "../support/storyProjects";
  * targeting Python 2.7. pip would install 3.2.1, whose classifiers dropped 2.7 without a
  * Requires-Python; the preferred fix pins 3.1 and the error goes away.
  */
-
-const capabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
-
-const byCode = (diagnostics: readonly Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code);
-
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const offset = (line: number, character: number): number => {
-    let at = 0;
-    for (let i = 0; i < line; i++) at = text.indexOf("\n", at) + 1;
-    return at + character;
-  };
-  const spans = edits
-    .map((e) => ({
-      start: offset(e.range.start.line, e.range.start.character),
-      end: offset(e.range.end.line, e.range.end.character),
-      text: e.newText,
-    }))
-    .sort((a, b) => b.start - a.start);
-  let result = text;
-  for (const s of spans) result = result.slice(0, s.start) + s.text + result.slice(s.end);
-  return result;
-}
 
 describe("story: django-scarface on Python 2.7 (fixture index)", function () {
   this.timeout(30_000);
@@ -63,7 +36,13 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
   async function open(files: Record<string, string>, settings: unknown = {}) {
     const dir = tempDir("pinsight-story-");
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), settings);
+    client = await startClient(
+      dir,
+      pushCapabilities,
+      undefined,
+      isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }),
+      settings,
+    );
     const file = path.join(dir, "requirements.txt");
     const uri = `file://${file}`;
     const text = fs.readFileSync(file, "utf8");
@@ -221,7 +200,7 @@ describe("story: django-scarface on Python 2.7 (fixture index)", function () {
     fs.mkdirSync(path.join(dir, "envs", "py38", "lib"), { recursive: true });
     fs.writeFileSync(path.join(dir, "envs", "py38", "pyvenv.cfg"), "home = /usr/bin\nversion = 3.8.10\n");
     fs.writeFileSync(path.join(dir, "requirements.txt"), "django-scarface\n");
-    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+    client = await startClient(dir, pushCapabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
       pythonEnvironment: "envs/py38",
     });
     const uri = `file://${path.join(dir, "requirements.txt")}`;
@@ -265,7 +244,7 @@ describe("story: celery pinned, kombu loose (fixture index)", function () {
     const dir = tempDir("pinsight-story-");
     const text = "celery==4.1.0\npytz==2017.2\n";
     fs.writeFileSync(path.join(dir, "requirements.txt"), text);
-    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+    client = await startClient(dir, pushCapabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
       pythonVersion: "3.6",
     });
     const uri = `file://${path.join(dir, "requirements.txt")}`;
@@ -322,7 +301,7 @@ describe("story: a new upstream release appears while the file is open", functio
     const dir = tempDir("pinsight-story-");
     const text = "demo-upstream\n";
     fs.writeFileSync(path.join(dir, "requirements.txt"), text);
-    client = await startClient(dir, capabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
+    client = await startClient(dir, pushCapabilities, undefined, isolatedEnv({ PIP_INDEX_URL: index.simpleUrl }), {
       pythonVersion: "2.7",
       index: { revalidateMinutes: 0.005 },
     });

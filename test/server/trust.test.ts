@@ -3,10 +3,10 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import * as path from "node:path";
-import type { ClientCapabilities, Hover, MarkupContent } from "vscode-languageserver-protocol/node";
+import type { Hover, MarkupContent } from "vscode-languageserver-protocol/node";
 import { startFixtureIndex, type FixtureIndex } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
-import { isolatedEnv, startClient, type TestClient } from "./lspClient";
+import { isolatedEnv, startClient, type TestClient, pushCapabilities } from "./lspClient";
 
 /**
  * Workspace trust through the real server: a workspace names a canary index in every place a
@@ -16,11 +16,6 @@ import { isolatedEnv, startClient, type TestClient } from "./lspClient";
  * record no request and no connection at all, and no `${VAR}` may be expanded. Granting trust must then
  * reach the canary through each route the product reads, which proves the test can fail.
  */
-
-const capabilities: ClientCapabilities = {
-  workspace: { workspaceEdit: { documentChanges: true }, configuration: true },
-  textDocument: { publishDiagnostics: { relatedInformation: false } },
-};
 
 /** A loopback HTTP server that records every connection and request and answers 404. */
 interface Recorder {
@@ -236,7 +231,13 @@ describe("workspace trust: a canary index named by an untrusted workspace (fixtu
         delete env["PIP_CONFIG_FILE"];
         env["VIRTUAL_ENV"] = path.join(dir, ".venv");
       }
-      const client = await startClient(dir, capabilities, { workspaceTrusted: false }, env, workspaceSettings(canary));
+      const client = await startClient(
+        dir,
+        pushCapabilities,
+        { workspaceTrusted: false },
+        env,
+        workspaceSettings(canary),
+      );
       try {
         const uris = await openAll(
           client,
