@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { ParsedLock } from "../../../server/src/core/locks/lockModel";
 import { isPipCompileOutput, parsePipCompile } from "../../../server/src/core/locks/pipCompile";
 import { marked } from "../support/fixtures";
+import { timed } from "../../support/lockChecks";
 
 /**
  * pip-compile and `uv pip compile` output (SPECS §5.6): the vector sample, hand-written cases with exact
@@ -70,14 +71,6 @@ function assertSpans(lock: ParsedLock, label: string): void {
       assert.equal(text.slice(hash.span.start, hash.span.end).toLowerCase(), `${hash.algorithm}:${hash.digest}`);
     }
   }
-}
-
-function timed<T>(limitMs: number, run: () => T): T {
-  const start = performance.now();
-  const result = run();
-  const elapsed = performance.now() - start;
-  assert.ok(elapsed < limitMs, `took ${elapsed.toFixed(0)} ms (limit ${limitMs} ms)`);
-  return result;
 }
 
 function pins(lock: ParsedLock): [string, string | null, string[]][] {

@@ -6,6 +6,7 @@ import { lockFormatOf } from "../../../server/src/core/locks/detect";
 import type { ParsedLock } from "../../../server/src/core/locks/lockModel";
 import { parsePipfileLock } from "../../../server/src/core/locks/pipfileLock";
 import { marked } from "../support/fixtures";
+import { timed } from "../../support/lockChecks";
 
 /**
  * Pipfile.lock (SPECS §5.2): the vector sample, hand-written cases with exact spans, every Pipfile.lock
@@ -75,14 +76,6 @@ function assertSpans(lock: ParsedLock, label: string): void {
       assert.equal(text.slice(hash.span.start, hash.span.end).toLowerCase(), `${hash.algorithm}:${hash.digest}`);
     }
   }
-}
-
-function timed<T>(limitMs: number, run: () => T): T {
-  const start = performance.now();
-  const result = run();
-  const elapsed = performance.now() - start;
-  assert.ok(elapsed < limitMs, `took ${elapsed.toFixed(0)} ms (limit ${limitMs} ms)`);
-  return result;
 }
 
 describe("Pipfile.lock", () => {
