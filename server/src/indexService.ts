@@ -27,6 +27,9 @@ export interface IndexStatus {
  * the client to refresh. Failed lookups are retried after the client's failure back-off, so an index
  * that comes back is picked up without a restart.
  */
+/** How long one prefetch may spend adopting answers the disk cache holds in memory (ms). */
+const adoptBudgetMs = 8;
+
 /** Every service gets its own range of revisions, so a rebuilt service never repeats an old one. */
 let lastEpoch = 0;
 
@@ -171,10 +174,14 @@ export class IndexService {
     if (this.disposed) return 0;
     this.knownIndexes = indexes.map((i) => `${i.display} (${i.source})`);
     let started = 0;
+    // Answers the disk cache already holds in memory are taken at once, for a few milliseconds, so
+    // that the analysis asking for them can use them now; the rest arrive through lookups.
+    const adoptUntil = performance.now() + adoptBudgetMs;
     for (const name of names) {
       for (const index of indexes) {
         const key = `${index.url}\u0000${name}`;
         if (this.queued.has(key)) continue;
+        if (performance.now() < adoptUntil && this.client.adoptStored(index.url, name)) this.touch(name);
         if (this.client.isSettled(index.url, name)) {
           // A failure still in its back-off is retried when that ends: the timer an earlier failure
           // started may fire before then, and nothing else would ever retry this one.

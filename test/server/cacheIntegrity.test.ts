@@ -238,6 +238,11 @@ describe("disk cache integrity through the server and the CLI (fixture index)", 
 
     // The second server runs on the same cache; its memory is empty, so opening the file reads every
     // entry from disk, after they were damaged under it.
+    // The first server left a pack of the entries it used (written at shutdown), which would answer
+    // the second server's reads without opening the damaged files. This test is about the entry files;
+    // a damaged pack has its own tests (unit tests of the pack, and the next test).
+    assert.ok(fs.existsSync(path.join(cacheDir, "pack", "recent.pack")), "the first server packed its entries");
+    fs.rmSync(path.join(cacheDir, "pack"), { recursive: true, force: true });
     const second = await startClient(dir, pushCapabilities, { globalStoragePath: storage }, env);
     try {
       const damaged = await injectDamage(cacheDir, mainNames, keyOf, generator(seed));
@@ -289,6 +294,55 @@ describe("disk cache integrity through the server and the CLI (fixture index)", 
     } finally {
       await second.stop();
     }
+  });
+
+  it("reads a restarted server's packages from the pack, and falls back to the entry files when it is damaged", async () => {
+    const storage = tempDir("pinsight-cache-storage-");
+    const cacheDir = path.join(storage, "index-cache");
+    const packFile = path.join(cacheDir, "pack", "recent.pack");
+    const dir = workspace({ "requirements.txt": mainText });
+    const file = path.join(dir, "requirements.txt");
+    const env = isolatedEnv({ PIP_INDEX_URL: index.simpleUrl });
+    const run = async (check: (client: TestClient, diagnostics: string[]) => void): Promise<void> => {
+      const client = await startClient(dir, pushCapabilities, { globalStoragePath: storage }, env);
+      try {
+        const uri = await open(client, file);
+        await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === "yanked"));
+        let last = client.diagnostics.get(uri);
+        let since = Date.now();
+        await waitFor(`quiet diagnostics for ${uri}`, () => {
+          const current = client.diagnostics.get(uri);
+          if (current !== last) [last, since] = [current, Date.now()];
+          return Date.now() - since >= 150;
+        });
+        check(client, summary(last?.diagnostics ?? []));
+      } finally {
+        await client.stop();
+      }
+    };
+
+    let baseline: string[] = [];
+    await run((_, diagnostics) => (baseline = diagnostics));
+    assert.ok(fs.existsSync(packFile), "the server packs its entries at shutdown");
+    index.resetLog();
+    await run((client, diagnostics) => {
+      assert.deepEqual(diagnostics, baseline);
+      assert.equal(index.requests.filter((r) => r.path.startsWith("/simple/")).length, 0);
+      assert.ok(!client.logs.some((l) => /discarding/.test(l)), client.logs.join("\n"));
+    });
+
+    const data = fs.readFileSync(packFile);
+    data[Math.floor(data.length / 2)] = (data[Math.floor(data.length / 2)] ?? 0) ^ 0x04;
+    fs.writeFileSync(packFile, data);
+    await run((client, diagnostics) => {
+      assert.deepEqual(diagnostics, baseline, "the entry files answer instead");
+      assert.equal(index.requests.filter((r) => r.path.startsWith("/simple/")).length, 0, "nothing refetched");
+      const reports = client.logs.filter((l) => /discarding the cache pack recent\.pack: checksum mismatch/.test(l));
+      assert.equal(reports.length, 1, client.logs.join("\n"));
+    });
+    // The damaged pack was replaced by a sound one at that server's shutdown.
+    index.resetLog();
+    await run((client) => assert.ok(!client.logs.some((l) => /discarding/.test(l)), client.logs.join("\n")));
   });
 
   it("keeps working when the disk refuses writes part-way (a file-size limit on the running server)", async function () {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { CacheStore } from "../core/index/indexClient";
+import { CachePack } from "./cachePack";
 
 const magic = "PINSIGHT-CACHE 2";
 /** Entries written before the header bound the key; they are dropped quietly rather than reported as damage. */
@@ -17,6 +18,11 @@ export interface DiskCacheOptions {
    * (ENOSPC), which no portable test can arrange on a real file system.
    */
   readonly writeFile?: (file: string, data: Buffer) => Promise<void>;
+  /**
+   * Keeps the recently used entries in one pack file as well (see `CachePack`), rewritten once cache
+   * activity has paused for `delayMs`. Off unless given: the server and the CLI turn it on.
+   */
+  readonly pack?: { readonly delayMs: number };
 }
 
 export interface DiskCacheStats {
@@ -48,10 +54,41 @@ export class DiskCache implements CacheStore {
   private total = 0;
   private warnedWrite = false;
   private scanning: Promise<void> | null = null;
+  private readonly pack: CachePack | null;
 
   constructor(private readonly options: DiskCacheOptions) {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
     this.log = options.log ?? (() => undefined);
+    this.pack =
+      options.pack === undefined
+        ? null
+        : new CachePack({
+            file: path.join(options.directory, "pack", "recent.pack"),
+            delayMs: options.pack.delayMs,
+            readEntry: (key) => this.readPayload(key),
+            writeFile: options.writeFile ?? fs.writeFile,
+            log: this.log,
+            onCorrupt: () => this.stats.corrupt++,
+          });
+  }
+
+  /** Starts reading the pack, so that the first reads of a large file find it loaded. */
+  preload(): Promise<void> {
+    return this.pack?.load() ?? Promise.resolve();
+  }
+
+  readLoaded(key: string): string | undefined {
+    const packed = this.pack?.takeLoaded(key);
+    if (packed === undefined) return undefined;
+    this.stats.reads++;
+    this.stats.hits++;
+    this.touchLater(this.fileFor(key));
+    return packed;
+  }
+
+  /** Writes the pack now if it is out of date (tests; the server writes it after a pause). */
+  flushPack(): Promise<void> {
+    return this.pack?.flush() ?? Promise.resolve();
   }
 
   get directory(): string {
@@ -65,6 +102,12 @@ export class DiskCache implements CacheStore {
 
   async read(key: string): Promise<string | null> {
     this.stats.reads++;
+    const packed = await this.pack?.take(key);
+    if (packed !== undefined) {
+      this.stats.hits++;
+      this.touchLater(this.fileFor(key));
+      return packed;
+    }
     const file = this.fileFor(key);
     let data: Buffer;
     try {
@@ -86,6 +129,7 @@ export class DiskCache implements CacheStore {
       return null;
     }
     this.stats.hits++;
+    this.pack?.readFromFile(key);
     const now = Date.now();
     const known = this.sizes?.get(file);
     if (known) known.used = now;
@@ -123,6 +167,7 @@ export class DiskCache implements CacheStore {
       await (this.options.writeFile ?? fs.writeFile)(temp, body);
       await fs.rename(temp, file);
       this.stats.writes++;
+      this.pack?.written(key);
     } catch (error) {
       this.stats.writeFailures++;
       await fs.rm(temp, { force: true }).catch(() => undefined);
@@ -149,6 +194,13 @@ export class DiskCache implements CacheStore {
     await fs.rm(moved ? trash : this.options.directory, { recursive: true, force: true, maxRetries: 3 });
     this.sizes = new Map();
     this.total = 0;
+    this.pack?.clear();
+  }
+
+  /** An entry's payload bytes for the pack, or null when its file is missing or damaged. */
+  private async readPayload(key: string): Promise<Buffer | null> {
+    const data = await fs.readFile(this.fileFor(key)).catch(() => null);
+    return data === null ? null : entryPayload(data, key);
   }
 
   /** The total size of the entries, scanning the directory once. */
@@ -235,6 +287,10 @@ function entryDigest(key: string, bytes: Buffer): string {
 
 /** Returns the payload of a well-formed entry written for `key`, or null when anything about it is wrong. */
 export function decodeEntry(data: Buffer, key: string): string | null {
+  return entryPayload(data, key)?.toString("utf8") ?? null;
+}
+
+function entryPayload(data: Buffer, key: string): Buffer | null {
   const newline = data.indexOf(0x0a);
   if (newline < 0 || newline > 200) return null;
   const header = data.subarray(0, newline).toString("latin1").split(" ");
@@ -244,7 +300,7 @@ export function decodeEntry(data: Buffer, key: string): string | null {
   const bytes = data.subarray(newline + 1);
   if (!Number.isInteger(length) || bytes.length !== length) return null;
   if (entryDigest(key, bytes) !== digest) return null;
-  return bytes.toString("utf8");
+  return bytes;
 }
 
 /**

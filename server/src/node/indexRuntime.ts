@@ -80,8 +80,12 @@ export function createIndexRuntime(options: IndexRuntimeOptions): IndexRuntime {
       : new DiskCache({
           directory: options.cacheDirectory,
           log: options.log,
+          // The pack is rewritten three seconds after cache activity pauses (see `CachePack`).
+          pack: { delayMs: 3000 },
           ...(options.cacheMaxBytes !== undefined ? { maxBytes: options.cacheMaxBytes } : {}),
         });
+  // Reading the pack starts now, while the editor is still opening files.
+  void disk?.preload();
   const client = new IndexClient({
     // Local indexes (`file:///…/simple`, as pip accepts them) are read from disk.
     fetch: (request) => (request.url.startsWith("file:") ? fetchFile(request) : http.fetch(request)),

@@ -21,6 +21,11 @@ import { readSimpleJson } from "./simpleJson";
  */
 export interface CacheStore {
   read(key: string): Promise<string | null>;
+  /**
+   * The entry for `key` when the store already holds it in memory (a loaded pack), without I/O;
+   * undefined otherwise. Like `read`, it hands an entry over once.
+   */
+  readLoaded?(key: string): string | undefined;
   write(key: string, payload: string): Promise<void>;
   clear(): Promise<void>;
 }
@@ -131,6 +136,22 @@ export class IndexClient {
       return this.lookup(indexUrl, null, failure.message);
     }
     return this.lookup(indexUrl, record, failure?.message ?? null);
+  }
+
+  /**
+   * Moves a project's record from the store's memory (a loaded pack) into the memory cache without
+   * I/O, so that an analysis running now can use it. Returns true when a record was adopted.
+   */
+  adoptStored(indexUrl: string, name: string): boolean {
+    const key = projectKey(indexUrl, name);
+    if (this.memory.peek(key) || this.inFlight.has(key)) return false;
+    const text = this.options.store?.readLoaded?.(key);
+    if (text === undefined) return false;
+    const record = parseRecord(text, key);
+    if (!record) return false;
+    this.stats.diskHits++;
+    this.remember(record);
+    return true;
   }
 
   /** True when a fresh answer (or a recent failure) is known, so a fetch would make no request. */
