@@ -318,6 +318,9 @@ export function startServer(connection: Connection): void {
   const publishCost = new Map<string, number>();
   const continuing = new Set<string>();
   const progressMs = (uri: string): number => Math.max(250, 5 * (publishCost.get(uri) ?? 0));
+  // A document's first slice is published as soon as it is done: the first analysis of a large file
+  // spends most of its budget on parsing, and this shows the first screenful of findings at once.
+  const firstSlice = new Set<string>();
   function continueAnalysis(uri: string): void {
     if (continuing.has(uri)) return;
     continuing.add(uri);
@@ -326,14 +329,18 @@ export function startServer(connection: Connection): void {
       void guard("analysis slice", async () => {
         if (documents.get(uri) === undefined) return;
         // Lines are computed slice by slice; the whole analysis is assembled (and published) when they
-        // are done, or now and then to show progress.
-        if (project.advance(uri) && performance.now() - (lastPublished.get(uri) ?? 0) < progressMs(uri)) {
+        // are done, or now and then to show progress. Assembling computes a slice of its own, so a
+        // slice that publishes does only that.
+        const publish = firstSlice.delete(uri) || performance.now() - (lastPublished.get(uri) ?? 0) >= progressMs(uri);
+        if (!publish && project.advance(uri)) {
           continueAnalysis(uri);
           return;
         }
-        const analysis = project.analyze(uri, await settingsFor(uri));
+        const settings = await settingsFor(uri);
+        const started = performance.now();
+        const analysis = project.analyze(uri, settings);
         if (analysis === undefined) return;
-        if (!pullDiagnostics) schedulePush(uri);
+        if (!pullDiagnostics) await publishAnalysis(uri, analysis, started);
         else {
           lastPublished.set(uri, performance.now());
           if (diagnosticRefresh) void connection.languages.diagnostics.refresh().catch(() => undefined);
@@ -382,15 +389,26 @@ export function startServer(connection: Connection): void {
         }
         const analysis = project.analyze(uri, settings);
         if (analysis === undefined) return;
-        const diagnostics = diagnosticsFor(analysis);
-        pushTimes?.record(performance.now() - started);
-        lastPublished.set(uri, performance.now());
-        if (analysis.partial) continueAnalysis(uri);
-        if (unchangedSince(uri, analysis.version, diagnostics)) return;
-        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics });
-        publishCost.set(uri, performance.now() - started);
+        await publishAnalysis(uri, analysis, started);
       });
     });
+  }
+
+  /** Push mode: sends an analysis's diagnostics unless unchanged, and schedules its next slice. */
+  async function publishAnalysis(uri: string, analysis: DocumentAnalysis, started: number): Promise<void> {
+    const diagnostics = diagnosticsFor(analysis);
+    pushTimes?.record(performance.now() - started);
+    lastPublished.set(uri, performance.now());
+    if (unchangedSince(uri, analysis.version, diagnostics)) {
+      if (analysis.partial) continueAnalysis(uri);
+      return;
+    }
+    // The message is queued before the next slice is: the connection writes on a later turn, and a
+    // slice queued first would hold the publication back by its whole budget.
+    const sent = connection.sendDiagnostics({ uri, version: analysis.version, diagnostics });
+    if (analysis.partial) continueAnalysis(uri);
+    await sent;
+    publishCost.set(uri, performance.now() - started);
   }
 
   /** Runs a handler so that nothing escapes: errors are logged and answered with a fallback. */
@@ -520,6 +538,7 @@ export function startServer(connection: Connection): void {
   });
 
   documents.onDidOpen((event) => {
+    firstSlice.add(event.document.uri);
     openFiles.set(uriToFile(event.document.uri), event.document.uri);
     schedulePush(event.document.uri);
   });
@@ -542,6 +561,7 @@ export function startServer(connection: Connection): void {
     lastPrefetch.delete(uriToFile(uri));
     publishCost.delete(uri);
     lastPublished.delete(uri);
+    firstSlice.delete(uri);
     project.forget(uri);
     const affected = project.changed(uri);
     if (!pullDiagnostics) {
@@ -741,6 +761,11 @@ export function startServer(connection: Connection): void {
   connection.onShutdown(async () => {
     if (revalidateTimer) clearTimeout(revalidateTimer);
     service?.dispose();
+    // The next start reads the recently used cache entries from the pack in one go; an editor that
+    // quits soon after opening a file would otherwise leave no pack behind (it is written after a
+    // pause in cache activity). Shutdown waits for it at most two seconds.
+    const packed = runtime?.disk?.flushPack() ?? Promise.resolve();
+    await Promise.race([packed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await runtime?.close();
   });
 

@@ -43,7 +43,12 @@ describe("language server with a package index (fixture index on loopback)", fun
       const yanked = byCode(published.diagnostics, "yanked")[0];
       assert.equal(yanked?.range.start.line, 0);
       assert.match(String(yanked?.message), /21\.11b0 was yanked.*Broken regex dependency\. Use 21\.11b1 instead\./);
-      const final = await client.waitForDiagnostics(uri, (p) => byCode(p.diagnostics, "unknown-package").length > 0);
+      // Answers may arrive in more than one refresh, so the wait is for both findings.
+      const final = await client.waitForDiagnostics(
+        uri,
+        (p) =>
+          byCode(p.diagnostics, "unknown-package").length > 0 && byCode(p.diagnostics, "unknown-version").length > 0,
+      );
       assert.equal(byCode(final.diagnostics, "unknown-package")[0]?.range.start.line, 2);
       assert.equal(byCode(final.diagnostics, "unknown-version")[0]?.range.start.line, 1);
       assert.equal(byCode(final.diagnostics, "index-unreachable").length, 0);
