@@ -21,7 +21,7 @@ import { linksFor } from "./handlers/links";
 import { inlayHintsFor } from "./handlers/inlayHints";
 import { completionFor } from "./handlers/completion";
 import { pinAllFromFindings } from "./handlers/codeActions";
-import { toTextEdit } from "./convert";
+import { sameDiagnostics, toTextEdit } from "./convert";
 import { documentKind, ProjectState, uriToFile, type DocumentAnalysis } from "./projectState";
 import { lockDefinition, lockDiagnostics, lockHover, primeLockHover } from "./handlers/locks";
 import { defaultSettings, readSettings, type Settings } from "./settings";
@@ -354,18 +354,11 @@ export function startServer(connection: Connection): void {
 
   // Push mode: what each document was last sent. New index data re-analyses every open document, but
   // only those whose diagnostics changed are sent again (the others would be a storm of repeats).
-  const lastSent = new Map<string, { version: number; diagnostics: readonly Diagnostic[]; json?: string }>();
+  const lastSent = new Map<string, { version: number; diagnostics: readonly Diagnostic[] }>();
   function unchangedSince(uri: string, version: number, diagnostics: readonly Diagnostic[]): boolean {
     const last = lastSent.get(uri);
-    // An edit always publishes; only a re-analysis of the same version is compared (serialising
-    // both lists costs a millisecond on a large file, which an edit should not pay).
-    if (last !== undefined && last.version === version) {
-      last.json ??= JSON.stringify(last.diagnostics);
-      const json = JSON.stringify(diagnostics);
-      if (json === last.json) return true;
-      lastSent.set(uri, { version, diagnostics, json });
-      return false;
-    }
+    // An edit always publishes; only a re-analysis of the same version is compared.
+    if (last !== undefined && last.version === version && sameDiagnostics(last.diagnostics, diagnostics)) return true;
     lastSent.set(uri, { version, diagnostics });
     return false;
   }
