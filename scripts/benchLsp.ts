@@ -2,8 +2,9 @@
  * The language server as an editor sees it: `node dist/server.js --stdio` driven over JSON-RPC, on the
  * 2,500-line Home Assistant file with the fixture index serving a synthetic project for every name.
  * It measures, on a warm disk cache with fresh server processes, the time from didOpen to the first
- * diagnostics carrying index findings; the round trip of an incremental edit, a hover and a code
- * action; the server's event-loop delay and memory (through the `pinsight/stats` request, answered
+ * diagnostics carrying index findings (on a server whose start-up has settled, and on one opened
+ * right after `initialize`); the round trip of an incremental edit (20 ms apart, and back to back),
+ * a hover and a code action; the server's event-loop delay and memory (through the `pinsight/stats` request, answered
  * with figures only when `PINSIGHT_BENCH_STATS=1`); the disk cache's size per 1,000 packages; and how
  * didOpen and didChange scale from 100 to 10,000 requirements.
  *
@@ -54,6 +55,11 @@ export interface LspBenchResult {
    * part spent inside the server on analysis and conversion (the rest is transport and scheduling).
    */
   didChange: { p50Ms: number; p95Ms: number; serverP50Ms: number; serverP95Ms: number };
+  /**
+   * The same edit sent the moment the previous diagnostics arrive, with no pause at all: a stress
+   * figure (the `didChange` edits come 20 ms apart, as a fast typist's 50 keys a second do).
+   */
+  didChangeBackToBack: { p50Ms: number; p95Ms: number };
   hover: { p50Ms: number; p95Ms: number };
   codeAction: { p50Ms: number; p95Ms: number };
   /** Inside the server, over the whole run: the worst maximum and the worst p99 of any server. */
@@ -474,15 +480,21 @@ async function timedOpen(
   }
 }
 
-/** didChange round trips on a server with the workload open and fully analysed. */
-async function timedChanges(server: BenchServer, work: Workload, samples: number): Promise<number[]> {
+/**
+ * didChange round trips on a server with the workload open and fully analysed, each edit `gapMs`
+ * after the previous one's diagnostics arrived.
+ */
+async function timedChanges(server: BenchServer, work: Workload, samples: number, gapMs = 20): Promise<number[]> {
   const target = middlePinnedLine(work.text);
   const toggler = new LineToggler(server, work.uri, target.line, target.start, target.end);
   // Two unmeasured edits let the server compile its edit path, as it would have early in a session.
   await toggler.toggle();
   await toggler.toggle();
   const times: number[] = [];
-  for (let i = 0; i < samples; i++) times.push(await toggler.toggle());
+  for (let i = 0; i < samples; i++) {
+    if (gapMs > 0) await delay(gapMs);
+    times.push(await toggler.toggle());
+  }
   return times;
 }
 
@@ -628,6 +640,7 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
     const server = await BenchServer.start(session);
     let interactive: {
       changes: number[];
+      backToBack: number[];
       changeServer: { readonly p50Ms: number; readonly p95Ms: number };
       hovers: number[];
       actions: number[];
@@ -646,6 +659,8 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       await server.stats("before the edits", true);
       const changes = await timedChanges(server, ha, quick ? 20 : 100);
       const changeStats = await server.stats("didChange");
+      const backToBack = await timedChanges(server, ha, quick ? 20 : 100, 0);
+      await server.stats("didChange back to back");
 
       // Hover and code action on another pinned line; the context carries the diagnostics an editor
       // would send for that line (an unpinned or ranged line's, when the file has such a line).
@@ -681,6 +696,7 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
       const rssAfter200DocsMb = await manyDocuments(server, path.join(home, "services"), ha.names, 150_000);
       interactive = {
         changes,
+        backToBack,
         changeServer: changeStats.push ?? { count: 0, p50Ms: NaN, p95Ms: NaN },
         hovers,
         actions,
@@ -752,6 +768,7 @@ export async function benchLsp(options: { quick: boolean; root: string }): Promi
         serverP50Ms: interactive.changeServer.p50Ms,
         serverP95Ms: interactive.changeServer.p95Ms,
       },
+      didChangeBackToBack: percentiles(interactive.backToBack),
       hover: percentiles(interactive.hovers),
       codeAction: percentiles(interactive.actions),
       eventLoop: { maxDelayMs: session.loop.maxMs, p99DelayMs: session.loop.p99Ms },
