@@ -139,6 +139,11 @@ export class ProjectState {
        * next analysis (the server's event loop stays responsive on large files); unlimited if absent.
        */
       readonly analysisBudgetMs?: number;
+      /**
+       * The budget of a slice that only computes more lines (`advance`), which has no assembly or
+       * conversion around it and can take longer; `analysisBudgetMs` when absent.
+       */
+      readonly sliceBudgetMs?: number;
     },
   ) {}
 
@@ -394,7 +399,7 @@ export class ProjectState {
     ) {
       return false;
     }
-    const budget = new AnalysisBudget(this.host.analysisBudgetMs ?? 20);
+    const budget = new AnalysisBudget(this.host.sliceBudgetMs ?? this.host.analysisBudgetMs ?? 20);
     continuation(budget);
     if (budget.deferred === 0) this.continuations.delete(uri);
     return budget.deferred > 0;
