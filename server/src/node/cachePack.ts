@@ -151,13 +151,16 @@ export class CachePack {
   }
 
   private async readPack(): Promise<void> {
-    let data: Buffer;
+    let decoded: Map<string, Buffer> | string;
     try {
-      data = await fs.readFile(this.options.file);
+      // A pack is never written above `maxBytes` plus its framing; anything much larger is not one
+      // of ours, and reading it whole could exhaust memory.
+      const { size } = await fs.stat(this.options.file);
+      decoded =
+        size > this.maxBytes * 2 + 1024 * 1024 ? "too large" : await decodePack(await fs.readFile(this.options.file));
     } catch {
       return;
     }
-    const decoded = await decodePack(data);
     if (typeof decoded === "string") {
       this.options.onCorrupt();
       this.options.log(`discarding the cache pack ${path.basename(this.options.file)}: ${decoded}`);

@@ -142,6 +142,17 @@ describe("cache pack", () => {
     await assert.rejects(fs.stat(packFile()));
   });
 
+  it("refuses a pack file far larger than any pack it writes, without reading it", async () => {
+    await fs.mkdir(path.dirname(packFile()), { recursive: true });
+    await fs.writeFile(packFile(), "");
+    await fs.truncate(packFile(), 80 * 1024 * 1024);
+    const logs: string[] = [];
+    const cache = new DiskCache({ directory: dir, log: (m) => logs.push(m), pack: { delayMs: 60_000 } });
+    assert.equal(await cache.read(keys[0] ?? ""), null);
+    assert.match(logs.join("\n"), /discarding the cache pack recent\.pack: too large/);
+    await assert.rejects(fs.stat(packFile()));
+  });
+
   it("is cleared with the cache", async () => {
     await packedCache();
     const cache = new DiskCache({ directory: dir, pack: { delayMs: 60_000 } });
