@@ -19,6 +19,9 @@ import type { IndexSnapshot } from "./indexFindings";
  * Results are stored with the offsets they were computed at; `rebase` moves them when lines above
  * were inserted or removed.
  */
+/** Lines a slice computes whatever its budget: about a screenful, a few milliseconds of work. */
+const minimumLinesPerSlice = 40;
+
 /**
  * A time budget shared by the stages of one analysis: once it is spent, lines without a reusable
  * result are deferred to a later pass instead of computed, so a large file is analysed in slices that
@@ -35,9 +38,13 @@ export class AnalysisBudget {
     this.deadline = performance.now() + milliseconds;
   }
 
-  /** Whether the time is up; never before one line was computed, so every slice makes progress. */
+  /**
+   * Whether the time is up; never before a screenful of lines was computed, so every slice makes
+   * progress and a large file's first publication shows the findings of its first lines (the first
+   * analysis spends most of its time parsing, and would otherwise publish one line's findings).
+   */
   spent(): boolean {
-    return this.computed > 0 && performance.now() > this.deadline;
+    return this.computed >= minimumLinesPerSlice && performance.now() > this.deadline;
   }
 }
 
