@@ -34,6 +34,7 @@ import { IndexService, type IndexStatus } from "./indexService";
 import { loadPipEnvironment, resolveIndexTargets, withoutPipConfiguration, type PipEnvironment } from "./indexTargets";
 import { defaultCacheDirectory } from "./node/diskCache";
 import { createIndexRuntime, type IndexRuntime } from "./node/indexRuntime";
+import { TurnBudget } from "./turnBudget";
 
 /** The server command behind the client's "Pin All Requirements" (argument: `{ uri }`). */
 export const pinAllCommand = "pinsight.server.pinAll";
@@ -326,11 +327,15 @@ export function startServer(connection: Connection): void {
   // A document's first slice is published as soon as it is done: the first analysis of a large file
   // spends most of its budget on parsing, and this shows the first screenful of findings at once.
   const firstSlice = new Set<string>();
+  // Slices and publications queued in the same turn run one after another only while the turn has
+  // spent less than this on them (see `TurnBudget`).
+  const turn = new TurnBudget(10);
   function continueAnalysis(uri: string): void {
     if (continuing.has(uri)) return;
     continuing.add(uri);
     setImmediate(() => {
       continuing.delete(uri);
+      if (!turn.allows()) return continueAnalysis(uri);
       void guard("analysis slice", async () => {
         if (documents.get(uri) === undefined) return;
         // Lines are computed slice by slice; the whole analysis is assembled (and published) when they
@@ -373,6 +378,7 @@ export function startServer(connection: Connection): void {
     pending.add(uri);
     setImmediate(() => {
       pending.delete(uri);
+      if (!turn.allows()) return schedulePush(uri);
       void guard("publishDiagnostics", async () => {
         await prepared(uri);
         const settings = await settingsFor(uri);
