@@ -106,6 +106,8 @@ const environmentTtlMs = 10_000;
 export class ProjectState {
   private readonly analyses = new Map<string, { generation: number; analysis: DocumentAnalysis }>();
   private readonly lockAnalyses = new Map<string, { generation: number; analysis: LockDocumentAnalysis }>();
+  /** Lock documents' parses by version, which outlive the analyses' generations. */
+  private readonly lockParses = new Map<string, { version: number; format: LockFormat; lock: ParsedLock }>();
   /** Per document, the line results an edit can reuse (see `RequirementMemo`). */
   private readonly memos = new Map<string, DocumentMemo>();
   /** Large documents being parsed ahead of their first analysis (see `prepare`). */
@@ -186,6 +188,7 @@ export class ProjectState {
     this.memos.delete(uri);
     this.continuations.delete(uri);
     this.lockAnalyses.delete(uri);
+    this.lockParses.delete(uri);
   }
 
   /** The lock format of a document by its file name, or null for requirements files. */
@@ -206,7 +209,13 @@ export class ProjectState {
       return cached.analysis;
     }
     const file = uriToFile(uri);
-    const lock = parseLock(format, document.text);
+    // New index data re-runs the findings, not the parse: a large uv.lock takes 150 ms to parse.
+    const parsed = this.lockParses.get(uri);
+    const lock =
+      parsed !== undefined && parsed.version === document.version && parsed.format === format
+        ? parsed.lock
+        : parseLock(format, document.text);
+    this.lockParses.set(uri, { version: document.version, format, lock });
     const targets = this.targetsFor(file, settings);
     const names = new Set(lock.entries.filter((e) => e.version !== null).map((e) => e.normalizedName));
     const index = this.host.index?.snapshotForNames?.(names, file, settings);
