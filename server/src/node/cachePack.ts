@@ -71,14 +71,11 @@ export class CachePack {
    */
   async take(key: string): Promise<string | undefined> {
     await this.load();
-    const payload = this.entries?.get(key);
+    const payload = this.takeLoaded(key);
     if (payload === undefined) return undefined;
-    this.entries?.delete(key);
-    if (this.entries?.size === 0) this.release();
-    this.use(key, false);
     const wait = this.pacer.pass();
     if (wait !== undefined) await wait;
-    return payload.toString("utf8");
+    return payload;
   }
 
   /** The payload of `key` if the pack is loaded and holds it, without waiting or pacing. */

@@ -81,9 +81,14 @@ export class DiskCache implements CacheStore {
     const packed = this.pack?.takeLoaded(key);
     if (packed === undefined) return undefined;
     this.stats.reads++;
+    return this.packHit(key, packed);
+  }
+
+  /** Counts an answer from the pack and keeps its entry file's recency, as a read of the file would. */
+  private packHit(key: string, payload: string): string {
     this.stats.hits++;
     this.touchLater(this.fileFor(key));
-    return packed;
+    return payload;
   }
 
   /** Writes the pack now if it is out of date (tests; the server writes it after a pause). */
@@ -103,11 +108,7 @@ export class DiskCache implements CacheStore {
   async read(key: string): Promise<string | null> {
     this.stats.reads++;
     const packed = await this.pack?.take(key);
-    if (packed !== undefined) {
-      this.stats.hits++;
-      this.touchLater(this.fileFor(key));
-      return packed;
-    }
+    if (packed !== undefined) return this.packHit(key, packed);
     const file = this.fileFor(key);
     let data: Buffer;
     try {
