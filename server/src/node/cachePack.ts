@@ -1,6 +1,7 @@
 import { webcrypto } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { TurnBudget } from "../turnBudget";
 
 const packMagic = "PINSIGHT-PACK 1";
 
@@ -270,21 +271,16 @@ async function sha256Hex(data: Buffer): Promise<string> {
  */
 export class Pacer {
   private readonly waiting: (() => void)[] = [];
-  private turnStarted = -1;
+  private readonly turn: TurnBudget;
   private draining = false;
 
-  constructor(private readonly budgetMs: number) {}
+  constructor(private readonly budgetMs: number) {
+    this.turn = new TurnBudget(budgetMs);
+  }
 
   /** Undefined when the caller may go on now; otherwise a promise that resolves in a later turn. */
   pass(): Promise<void> | undefined {
-    const now = performance.now();
-    if (this.turnStarted < 0) {
-      this.turnStarted = now;
-      setImmediate(() => {
-        this.turnStarted = -1;
-      });
-    }
-    if (this.waiting.length === 0 && now - this.turnStarted < this.budgetMs) return undefined;
+    if (this.waiting.length === 0 && this.turn.allows()) return undefined;
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       if (!this.draining) {
