@@ -56,6 +56,37 @@ export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   };
 }
 
+/**
+ * The client's side of the handshake: answers the requests a server may send (configuration,
+ * registrations, refreshes, progress), starts listening, and sends `initialize` (with `extra` fields
+ * such as `trace`) and `initialized`.
+ */
+export async function initializeServer(
+  connection: ProtocolConnection,
+  rootPath: string,
+  capabilities: ClientCapabilities,
+  initializationOptions: unknown,
+  settings: unknown,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => settings));
+  connection.onRequest("client/registerCapability", () => null);
+  connection.onRequest("workspace/diagnostic/refresh", () => null);
+  connection.onRequest("workspace/inlayHint/refresh", () => null);
+  connection.onRequest("window/workDoneProgress/create", () => null);
+  connection.listen();
+  const rootUri = `file://${rootPath}`;
+  await connection.sendRequest("initialize", {
+    processId: process.pid,
+    rootUri,
+    workspaceFolders: [{ uri: rootUri, name: path.basename(rootPath) }],
+    capabilities,
+    initializationOptions,
+    ...extra,
+  });
+  await connection.sendNotification("initialized", {});
+}
+
 export async function startClient(
   rootPath: string,
   capabilities: ClientCapabilities,
@@ -78,19 +109,7 @@ export async function startClient(
   connection.onNotification("window/logMessage", (params: { message: string }) => {
     logs.push(params.message);
   });
-  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => settings));
-  connection.onRequest("client/registerCapability", () => null);
-  connection.onRequest("workspace/diagnostic/refresh", () => null);
-  connection.listen();
-  const rootUri = `file://${rootPath}`;
-  await connection.sendRequest("initialize", {
-    processId: process.pid,
-    rootUri,
-    workspaceFolders: [{ uri: rootUri, name: path.basename(rootPath) }],
-    capabilities,
-    initializationOptions,
-  });
-  await connection.sendNotification("initialized", {});
+  await initializeServer(connection, rootPath, capabilities, initializationOptions, settings);
 
   return {
     connection,

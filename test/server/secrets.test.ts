@@ -18,7 +18,7 @@ import {
 import { runCli } from "../../server/src/cli";
 import { startFixtureIndex, type Behaviour, type FixtureIndex, type RequestLogEntry } from "../support/fixtureIndex";
 import { tempDir } from "../support/tempDirs";
-import { isolatedEnv, serverPath } from "./lspClient";
+import { initializeServer, isolatedEnv, serverPath } from "./lspClient";
 
 /**
  * A canary secret is used as the password or token of every way credentials reach Pinsight — index
@@ -150,22 +150,8 @@ async function startSession(
   connection.onNotification("$/logTrace", (params: { message: string; verbose?: string }) => {
     traces.push(`${params.message}\n${params.verbose ?? ""}`);
   });
-  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => settings));
-  connection.onRequest("client/registerCapability", () => null);
-  connection.onRequest("window/workDoneProgress/create", () => null);
-  connection.onRequest("workspace/inlayHint/refresh", () => null);
-  connection.listen();
-  const rootUri = `file://${root}`;
-  await connection.sendRequest("initialize", {
-    processId: process.pid,
-    rootUri,
-    workspaceFolders: [{ uri: rootUri, name: path.basename(root) }],
-    capabilities,
-    initializationOptions,
-    // The most verbose level the protocol has; the server's own log has no levels (it logs everything).
-    trace: "verbose",
-  });
-  await connection.sendNotification("initialized", {});
+  // The most verbose level the protocol has; the server's own log has no levels (it logs everything).
+  await initializeServer(connection, root, capabilities, initializationOptions, settings, { trace: "verbose" });
   await connection.sendNotification("$/setTrace", { value: "verbose" });
   return {
     connection,
